@@ -1,0 +1,3 @@
+"""liushou: records, checks and term reports for schools caring for left-behind children."""
+
+__version__ = "0.1.0"

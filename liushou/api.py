@@ -1,0 +1,69 @@
+"""The library's front door: find a repository, check it, load it for the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cache as cache_mod
+from .checks import run_checks
+from .findings import ERROR, WARNING, Finding
+from .loader import Progress, load_repository, read_sources
+from .model import Repository
+from .settings import find_root
+
+
+@dataclass
+class CheckResult:
+    """Every finding of one `check` run, sorted by file and line."""
+
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    children: int = 0
+    logs: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+
+def check_repository(
+    start: Path, today: dt.date, *, use_cache: bool = True, progress: Progress | None = None
+) -> CheckResult:
+    """Check the repository at `start` (or the nearest parent holding liushou.yaml).
+
+    Args:
+        start: a folder inside the repository.
+        today: the date after which nothing may be dated.
+        use_cache: reuse results for files whose content did not change.
+        progress: called as progress(stage, done, total) during long work.
+
+    Returns:
+        The CheckResult. Raises SettingsError when liushou.yaml is missing or wrong.
+    """
+    root = find_root(start)
+    sources = read_sources(root)
+    key = sources.digest(today.isoformat())
+    store = cache_mod.Cache.for_repository(root) if use_cache else None
+    cached = store.get_result(key) if store else None
+    if cached is not None:
+        findings = cached
+    else:
+        repo, findings = load_repository(sources, use_cache=use_cache, progress=progress)
+        findings = sorted(findings + run_checks(repo, today), key=Finding.sort_key)
+        if store:
+            store.put_result(key, findings)
+    return CheckResult(root, findings, len(sources.children), len(sources.logs))
+
+
+def load(
+    start: Path, *, use_cache: bool = True, progress: Progress | None = None
+) -> tuple[Repository, list[Finding]]:
+    """Load the repository at `start` for computing figures; findings are returned, not raised."""
+    root = find_root(start)
+    return load_repository(read_sources(root), use_cache=use_cache, progress=progress)

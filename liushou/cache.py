@@ -1,0 +1,110 @@
+"""A cache of parsed files keyed on their bytes, kept outside the school's repository.
+
+It lives in the user's cache folder (LIUSHOU_CACHE_DIR, else XDG_CACHE_HOME/liushou, else
+~/.cache/liushou), one folder per repository, so `check` never writes into the repository.
+An entry is used only when the file's bytes hash to the stored digest, so a stale entry can
+never hide a finding; a cache that cannot be read or written is silently ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+# Bump when what a file parses to changes shape, so old entries are dropped.
+_FORMAT = f"{__version__}-1"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_root() -> Path:
+    base = os.environ.get("LIUSHOU_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "liushou"
+
+
+class Cache:
+    """Per-repository cache files: children.pkl, logs-<name>.pkl and result.pkl."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._children: dict[str, tuple[str, Any]] | None = None
+        self._children_dirty = False
+
+    @classmethod
+    def for_repository(cls, root: Path) -> Cache:
+        key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+        return cls(cache_root() / key)
+
+    def _read(self, name: str) -> Any:
+        try:
+            with open(self.folder / name, "rb") as handle:
+                stored_format, value = pickle.load(handle)
+        except Exception:  # noqa: BLE001 - a missing or broken cache only costs time
+            return None
+        return value if stored_format == _FORMAT else None
+
+    def _write(self, name: str, value: Any) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump((_FORMAT, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / name)
+        except OSError:
+            pass
+
+    def _children_map(self) -> dict[str, tuple[str, Any]]:
+        if self._children is None:
+            self._children = self._read("children.pkl") or {}
+        return self._children
+
+    def get_child(self, path: str, data: bytes) -> Any:
+        entry = self._children_map().get(path)
+        if entry is not None and entry[0] == digest(data):
+            return entry[1]
+        return None
+
+    def put_child(self, path: str, data: bytes, value: Any) -> None:
+        self._children_map()[path] = (digest(data), value)
+        self._children_dirty = True
+
+    def get_log(self, name: str, data: bytes) -> Any:
+        entry = self._read(f"logs-{name}.pkl")
+        if entry is not None and entry[0] == digest(data):
+            return entry[1]
+        return None
+
+    def put_log(self, name: str, data: bytes, value: Any) -> None:
+        self._write(f"logs-{name}.pkl", (digest(data), value))
+
+    def get_result(self, key: str) -> Any:
+        entry = self._read("result.pkl")
+        if entry is not None and entry[0] == key:
+            return entry[1]
+        return None
+
+    def put_result(self, key: str, value: Any) -> None:
+        self._write("result.pkl", (key, value))
+
+    def save(self) -> None:
+        """Write the child entries if any changed; entries of deleted files are dropped."""
+        if self._children_dirty and self._children is not None:
+            self._write("children.pkl", self._children)
+            self._children_dirty = False
+
+    def prune_children(self, keep: set[str]) -> None:
+        children = self._children_map()
+        for path in [p for p in children if p not in keep]:
+            del children[path]
+            self._children_dirty = True

@@ -1,0 +1,156 @@
+"""The one finding type and the catalogue of every check code with its Chinese message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Code:
+    """A catalogue entry: stable code, default severity, Chinese title and message template."""
+
+    code: str
+    severity: str
+    title: str
+    template: str
+
+
+_CODES = [
+    # LS0xx: reading files
+    Code("LS001", ERROR, "无法识别的编码", "文件编码无法识别：请另存为 UTF-8（或 GB18030/GBK）"),
+    Code("LS002", ERROR, "YAML 语法错误", "YAML 语法错误：{detail}"),
+    Code("LS003", ERROR, "重复的键", "键 {key} 重复出现（第一次在第 {first} 行），请只保留一个"),
+    Code("LS004", ERROR, "缩进中有制表符", "缩进中有制表符（Tab），YAML 只允许用空格缩进"),
+    Code("LS005", ERROR, "一个文件多个文档", "文件中有多个 YAML 文档（---），每个文件只能写一个"),
+    Code("LS006", ERROR, "空文件", "文件是空的"),
+    Code("LS007", ERROR, "顶层不是映射", "文件顶层应为“键: 值”的映射，而不是{found}"),
+    Code(
+        "LS008",
+        WARNING,
+        "非 UTF-8 编码",
+        "文件以 {encoding} 编码保存，已正确读取；建议另存为 UTF-8",
+    ),
+    Code("LS009", ERROR, "CSV 行格式错误", "{detail}"),
+    Code("LS010", ERROR, "缺少必需列", "缺少必需列 {column}（需要：{required}）"),
+    Code("LS011", ERROR, "重复的列名", "列名 {column} 重复出现"),
+    Code(
+        "LS012",
+        WARNING,
+        "未知的日志文件",
+        "logs/ 下的文件 {name} 不是已知的日志（{known}），未读取",
+    ),
+    # LS1xx: child record schema
+    Code("LS101", ERROR, "缺少必填字段", "缺少必填字段 {field}"),
+    Code("LS102", ERROR, "类型错误", "字段 {field} 应为{expected}，实际是{found}"),
+    Code("LS103", ERROR, "取值不在允许范围", "字段 {field} 的值不在允许范围内，应为：{allowed}"),
+    Code("LS104", ERROR, "未知字段", "未知字段 {field}{hint}"),
+    Code("LS105", ERROR, "编号与文件名不符", "id 应与文件名 {stem} 一致"),
+    Code("LS106", ERROR, "编号重复", "id {id} 已在 {other} 中使用"),
+    Code("LS107", ERROR, "日期无效", "字段 {field} 不是有效日期，应写成 YYYY-MM-DD"),
+    Code(
+        "LS108",
+        ERROR,
+        "电话号码未加引号",
+        '电话 {field} 被读成了数字，请加引号，例如 "13800000000"',
+    ),
+    Code(
+        "LS109",
+        ERROR,
+        "电话号码格式错误",
+        "电话 {field} 格式不对：应为 11 位手机号或带区号的座机号",
+    ),
+    Code("LS110", ERROR, "身份证号格式错误", "身份证号 {field} 应为 18 位（17 位数字加数字或 X）"),
+    Code("LS111", ERROR, "身份证号校验码错误", "身份证号 {field} 的校验码不对，请核对是否抄错"),
+    Code("LS112", ERROR, "身份证号与出生日期不符", "身份证号中的出生日期与 birth_date 不一致"),
+    Code("LS113", ERROR, "身份证号与性别不符", "身份证号中的性别位与 gender 不一致"),
+    Code("LS114", ERROR, "缺少状态日期", "status 为{status}时必须填写 status_date"),
+    Code("LS115", ERROR, "编号格式错误", "id 只能包含字母、数字、- 和 _"),
+    Code("LS116", ERROR, "数值超出范围", "字段 {field} 应为{expected}"),
+    Code("LS117", ERROR, "日期先后矛盾", "{later} 不能早于 {earlier}"),
+    # LS2xx: references
+    Code("LS201", ERROR, "未知的儿童编号", "{column} 中的编号 {id} 没有对应的儿童档案"),
+    Code("LS202", WARNING, "未知的教师", "{column} 中的 {name} 不在 liushou.yaml 的 staff 名单中"),
+    Code("LS203", ERROR, "帮扶教师不在名单中", "帮扶教师 {name} 不在 liushou.yaml 的 staff 名单中"),
+    # LS3xx: policy
+    Code(
+        "LS301",
+        ERROR,
+        "重点帮扶缺少方案",
+        "care.focus 为 true 时必须填写个别教育管理方案 care.plan",
+    ),
+    Code("LS302", ERROR, "无人监护缺少帮扶教师", "无人监护的儿童必须指定帮扶教师 care.mentor"),
+    Code("LS303", WARNING, "档案不完整", "建档信息缺少 {field}（{title}）"),
+    Code("LS304", ERROR, "日期在今天之后", "{column} 是将来的日期（今天是 {today}）"),
+    Code("LS305", WARNING, "重复的记录行", "与第 {first} 行完全相同"),
+    Code("LS306", WARNING, "记录在在校期间之外", "{column} 在该儿童{when}"),
+    # LS4xx: log values
+    Code("LS401", ERROR, "必填列为空", "必填列 {column} 为空"),
+    Code("LS402", ERROR, "日期无法识别", "{column} 无法识别，应写成 {expected}"),
+    Code(
+        "LS403",
+        WARNING,
+        "Excel 日期格式",
+        "{column} 写成了 Excel 的日期格式（如 {example}），已按日期读取",
+    ),
+    Code("LS404", ERROR, "取值不在允许范围", "{column} 的值不在允许范围内，应为：{allowed}"),
+    Code("LS405", ERROR, "金额无效", "amount 应为不小于 0 的数字（单位：元）"),
+    Code("LS406", ERROR, "通报时间早于发生时间", "{column} 早于事件发生时间 occurred_at"),
+    Code("LS990", ERROR, "检查程序出错", "检查 {check} 出错（{error}），请向开发者报告"),
+    # LS9xx: settings (liushou.yaml); any of these stops the run with exit code 2
+    Code("LS901", ERROR, "找不到学校设置", "在 {path} 及其上级目录中找不到 liushou.yaml"),
+    Code("LS902", ERROR, "学校设置有误", "{detail}"),
+    Code("LS903", ERROR, "学校设置中的未知字段", "liushou.yaml 中有未知字段 {field}{hint}"),
+    Code("LS904", ERROR, "学期名称错误", "学期名称 {term} 不对，应写成 2015-autumn 或 2016-spring"),
+    Code("LS905", ERROR, "关爱制度设置有误", "关爱制度 {id}：{detail}"),
+]
+
+CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in a user's file. `file` is relative to the repository root."""
+
+    file: str
+    line: int | None
+    column: int | None
+    severity: str
+    code: str
+    message: str
+
+    def sort_key(self) -> tuple:
+        return (self.file, self.line or 0, self.column or 0, self.code, self.message)
+
+
+def finding(
+    code: str,
+    file: str,
+    line: int | None = None,
+    column: int | None = None,
+    /,
+    severity: str | None = None,
+    **values: object,
+) -> Finding:
+    """Build a finding from its catalogue entry.
+
+    Args:
+        code: a catalogue code such as "LS101".
+        file: path relative to the repository root, with "/".
+        line, column: 1-based position, when known.
+        severity: overrides the catalogue's default.
+        values: fill the message template; never pass a personal value (phone, ID, address).
+
+    Returns:
+        The finding.
+    """
+    entry = CATALOGUE[code]
+    return Finding(
+        file, line, column, severity or entry.severity, code, entry.template.format(**values)
+    )
+
+
+def is_settings_code(code: str) -> bool:
+    return code.startswith("LS9") and code != "LS990"

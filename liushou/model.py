@@ -1,0 +1,125 @@
+"""Typed records of a school's repository, each remembering where it came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+LOG_NAMES = (
+    "talks",
+    "visits",
+    "contacts",
+    "activities",
+    "health",
+    "aid",
+    "trainings",
+    "incidents",
+)
+
+
+@dataclass(frozen=True)
+class Standard:
+    """A care standard (关爱制度), SPEC §6.4."""
+
+    id: str
+    name: str
+    log: str
+    every: str  # week | month | term
+    at_least: int = 1
+    where: dict[str, str] = field(default_factory=dict)
+    applies_to: dict[str, list[Any]] = field(default_factory=dict)
+    target: float = 1.0
+
+
+DEFAULT_STANDARDS = (
+    Standard("monthly-talk", "每月谈心一次", "talks", "month"),
+    Standard(
+        "monthly-parent-contact", "每月与父母联系一次", "contacts", "month", where={"with": "父母"}
+    ),
+    Standard(
+        "monthly-guardian-contact",
+        "每月与监护人沟通一次",
+        "contacts",
+        "month",
+        where={"with": "监护人"},
+        applies_to={"guardianship": ["隔代监护", "寄养监护", "单亲监护", "其他"]},
+    ),
+    Standard("term-visit", "每学期家访一次", "visits", "term"),
+)
+
+DEFAULT_TARGETS = {
+    "archive_rate": 1.0,
+    "pairing_rate": 1.0,
+    "vaccination_rate": 0.95,
+    "training_rate": 0.95,
+    "retention_rate": 1.0,
+}
+
+DEFAULT_INCIDENT_LIMITS = {"guardian": 30, "parents": 60, "authority": 120}
+
+
+@dataclass
+class Settings:
+    """The school settings of liushou.yaml, SPEC §2."""
+
+    school: str
+    staff: list[str]
+    township: str | None = None
+    county: str | None = None
+    leader: str | None = None
+    students_total: dict[str, int] = field(default_factory=dict)
+    terms: dict[str, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    standards: tuple[Standard, ...] = DEFAULT_STANDARDS
+    incident_limits_minutes: dict[str, int] = field(
+        default_factory=lambda: dict(DEFAULT_INCIDENT_LIMITS)
+    )
+    plan: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+@dataclass
+class Child:
+    """One child's record (children/**/<id>.yaml).
+
+    `record` holds the values as the school wrote them, nested as in the YAML file, with dates
+    as `datetime.date`. A value that failed validation is left out of `record`, so downstream
+    code only ever sees well-typed values. `positions` maps a dotted key ("care.mentor",
+    "parents.0.phone") to its (line, column), both 1-based.
+    """
+
+    id: str
+    path: str  # relative to the repository root, with "/"
+    record: dict[str, Any]
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def get(self, dotted: str, default: Any = None) -> Any:
+        """Return the value at a dotted path such as "care.mentor", or `default`."""
+        value: Any = self.record
+        for part in dotted.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                return default
+        return value
+
+
+@dataclass
+class Repository:
+    """A loaded school repository.
+
+    `logs` maps a log name ("talks") to a DataFrame with one row per CSV row: every column as
+    text, the parsed date columns (`date`, or the datetimes of incidents.csv) as datetime64
+    (NaT where unreadable), and `_line`, the row's line number in the file (header = 1).
+    """
+
+    root: Path
+    settings: Settings
+    children: dict[str, Child] = field(default_factory=dict)
+    logs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    log_headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (id, path of the first file with it, path of the repeat, (line, column) in the repeat)
+    duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)

@@ -1,0 +1,143 @@
+"""Print a CheckResult as text (with the offending line and a caret), JSON, or GitHub commands."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from typing import TextIO
+
+from .api import CheckResult
+from .findings import ERROR
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+
+# Excerpts are shown in CI logs: mask long digit runs (phones, ID numbers) and the values of
+# keys that hold an address, so no personal value is ever printed.
+_DIGITS = re.compile(r"\d{7,}[Xx]?")
+_PRIVATE_KEY = re.compile(
+    r"^(\s*-?\s*(?:address|work_place|employer|id_number|phone|"
+    r"employer_phone)\s*:\s*)(.+)$"
+)
+
+
+def mask_excerpt(line: str) -> str:
+    """Hide personal values in a source line shown as context."""
+    match = _PRIVATE_KEY.match(line)
+    if match:
+        return match.group(1) + "***"
+    return _DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), line)
+
+
+class TextReporter:
+    """`file:line:col: 级别 CODE 消息`, the masked line with a caret, then a summary."""
+
+    def __init__(self, result: CheckResult, out: TextIO):
+        self.result = result
+        self.out = out
+        self._lines: dict[str, list[str]] = {}
+
+    def _source_line(self, file: str, line: int) -> str | None:
+        if file not in self._lines:
+            try:
+                data = (self.result.root / file).read_bytes()
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    text = data.decode("gb18030", errors="replace")
+                self._lines[file] = text.splitlines()
+            except OSError:
+                self._lines[file] = []
+        lines = self._lines[file]
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
+    def report(self) -> None:
+        for f in self.result.findings:
+            where = f.file + "".join(f":{n}" for n in (f.line, f.column) if n)
+            self.out.write(f"{where}: {SEVERITY_ZH[f.severity]} {f.code} {f.message}\n")
+            source = self._source_line(f.file, f.line) if f.line else None
+            if source is not None:
+                excerpt = mask_excerpt(source.rstrip("\r\n"))
+                gutter = " " * len(str(f.line))
+                self.out.write(f"  {f.line} | {excerpt}\n")
+                if f.column:
+                    offset = _csv_offset(source, f.column) if f.file.endswith(".csv") else None
+                    pad = _display_width(source[: (offset or f.column) - 1])
+                    self.out.write(f"  {gutter} | {' ' * pad}^\n")
+        if self.result.findings:
+            r = self.result
+            self.out.write(
+                f"共 {r.errors} 个错误，{r.warnings} 个警告"
+                f"（{r.children} 份儿童档案，{r.logs} 个日志文件）\n"
+            )
+
+
+class JsonReporter:
+    """SPEC §8: {"findings": [...], "errors": n, "warnings": n}."""
+
+    def __init__(self, result: CheckResult, out: TextIO):
+        self.result = result
+        self.out = out
+
+    def report(self) -> None:
+        doc = {
+            "findings": [
+                {
+                    "file": f.file,
+                    "line": f.line,
+                    "column": f.column,
+                    "severity": f.severity,
+                    "code": f.code,
+                    "message": f.message,
+                }
+                for f in self.result.findings
+            ],
+            "errors": self.result.errors,
+            "warnings": self.result.warnings,
+        }
+        json.dump(doc, self.out, ensure_ascii=False, indent=2)
+        self.out.write("\n")
+
+
+class GithubReporter:
+    """GitHub Actions workflow commands, one per finding, so findings annotate the diff."""
+
+    def __init__(self, result: CheckResult, out: TextIO):
+        self.result = result
+        self.out = out
+
+    def report(self) -> None:
+        for f in self.result.findings:
+            props = [f"file={_escape_property(f.file)}"]
+            if f.line:
+                props.append(f"line={f.line}")
+            if f.column:
+                props.append(f"col={f.column}")
+            props.append(f"title={_escape_property(f.code)}")
+            kind = "error" if f.severity == ERROR else "warning"
+            self.out.write(f"::{kind} {','.join(props)}::{_escape_data(f.message)}\n")
+        r = self.result
+        self.out.write(f"共 {r.errors} 个错误，{r.warnings} 个警告\n")
+
+
+REPORTER_BY_NAME = {"text": TextReporter, "json": JsonReporter, "github": GithubReporter}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _csv_offset(line: str, field: int) -> int:
+    """The 1-based character position where CSV field number `field` starts in `line`."""
+    cells = next(csv.reader([line]), [])
+    return 1 + sum(len(cell) + 1 for cell in cells[: field - 1])
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two terminal columns; the caret must line up under them.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
