@@ -106,10 +106,8 @@ def _build(node: yaml.Node, path: str, out: ParsedYaml, file: str, constructor: 
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node, constructor)
-            if key is INVALID or isinstance(key, (dict, list)):
-                key = str(key_node.value)
-            key = str(key)
+            # Keys are names, never values: `on:` or `no:` must stay text, not YAML 1.1 booleans.
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             line = _line(key_node.start_mark)
             if key in first_line:
                 out.findings.append(
@@ -125,7 +123,12 @@ def _build(node: yaml.Node, path: str, out: ParsedYaml, file: str, constructor: 
                 continue
             first_line[key] = line
             dotted = _join(path, key)
-            out.positions[dotted] = (line, _col(key_node.start_mark))
+            # A scalar is pointed at where its value starts; a block at its key.
+            mark = value_node.start_mark if isinstance(value_node, yaml.ScalarNode) else None
+            if mark is not None and mark.line + 1 == line:
+                out.positions[dotted] = (line, _col(mark))
+            else:
+                out.positions[dotted] = (line, _col(key_node.start_mark))
             value = _build(value_node, dotted, out, file, constructor)
             if value is INVALID:
                 out.invalid[dotted] = value_node.tag

@@ -1,0 +1,167 @@
+"""The command line through Typer's runner, on real files in temporary folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from liushou.cli import app
+
+from .repo_factory import CHILD, write_repo
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def spoiled(tmp_path):
+    bad = CHILD.format(id="c1").replace('phone: "13900000001"', "phone: 13900000001")
+    return write_repo(tmp_path, {"c1.yaml": bad})
+
+
+def test_example_passes_check():
+    result = run("--today", "2016-01-31", "-C", str(EXAMPLE), "check", "--format", "json")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["errors"] == 0
+    assert {f["code"] for f in doc["findings"]} == {"LS303"}
+
+
+def test_clean_repository_prints_nothing(tmp_path):
+    result = run("-C", str(write_repo(tmp_path)), "check")
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_errors_exit_1_with_file_line_and_masked_excerpt(tmp_path):
+    result = run("-C", str(spoiled(tmp_path)), "check")
+    assert result.exit_code == 1
+    assert "\nchildren/c1.yaml:16:12: 错误 LS108 " in result.output
+    assert "13900000001" not in result.output
+    assert "phone: ***" in result.output
+
+
+def test_json_format_follows_the_spec(tmp_path):
+    result = run("-C", str(spoiled(tmp_path)), "check", "--format", "json")
+    doc = json.loads(result.output)
+    assert set(doc) == {"findings", "errors", "warnings"}
+    phone = doc["findings"][1]
+    assert phone == {
+        "file": "children/c1.yaml",
+        "line": 16,
+        "column": 12,
+        "severity": "error",
+        "code": "LS108",
+        "message": phone["message"],
+    }
+    assert (doc["errors"], doc["warnings"]) == (1, 1)  # the phone, and parents now incomplete
+    assert "13900000001" not in result.output
+
+
+def test_github_format(tmp_path):
+    result = run("-C", str(spoiled(tmp_path)), "check", "--format", "github")
+    lines = result.output.splitlines()
+    assert lines[1].startswith("::error file=children/c1.yaml,line=16,col=12,title=LS108::")
+    assert lines[-1] == "共 1 个错误，1 个警告"
+
+
+def test_strict_fails_on_warnings(tmp_path):
+    text = CHILD.format(id="c1").replace("  interests: [画画]\n", "")
+    root = write_repo(tmp_path, {"c1.yaml": text})
+    assert run("-C", str(root), "check").exit_code == 0
+    assert run("-C", str(root), "check", "--strict").exit_code == 1
+
+
+def test_finds_settings_in_a_parent_folder(tmp_path, monkeypatch):
+    root = spoiled(tmp_path)
+    monkeypatch.chdir(root / "children")
+    assert run("check").exit_code == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "--format", "xml"),
+        ("--today", "2016-13-01", "check"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path, args):
+    result = runner.invoke(app, ["-C", str(write_repo(tmp_path)), *args])
+    assert result.exit_code == 2
+
+
+def test_missing_settings_exit_2(tmp_path):
+    result = runner.invoke(app, ["-C", str(tmp_path), "check"])
+    assert result.exit_code == 2
+    assert "LS901" in result.output
+
+
+def test_broken_settings_exit_2_with_line(tmp_path):
+    root = write_repo(tmp_path, settings="school: x\nstaff: [a]\nstafff: [b]\n")
+    result = runner.invoke(app, ["-C", str(root), "check"])
+    assert result.exit_code == 2
+    assert "liushou.yaml:3: 错误 LS903" in result.output
+
+
+def test_repeated_check_uses_the_cache_but_never_hides_a_change(tmp_path):
+    root = write_repo(tmp_path)
+    assert run("-C", str(root), "check").exit_code == 0
+    assert run("-C", str(root), "check").exit_code == 0
+    child = root / "children" / "2/1/c1.yaml"
+    child.write_text(child.read_text().replace("gender: 男", "gender: 未知"))
+    result = run("-C", str(root), "check")
+    assert result.exit_code == 1 and "LS103" in result.output
+
+
+def test_today_decides_future_dates(tmp_path):
+    root = write_repo(tmp_path, logs={"talks": "date,child_id,staff\n2015-10-10,c1,周老师\n"})
+    assert run("--today", "2015-10-10", "-C", str(root), "check").exit_code == 0
+    result = run("--today", "2015-10-09", "-C", str(root), "check")
+    assert result.exit_code == 1 and "LS304" in result.output
+
+
+def test_changed_limits_findings_to_changed_files(tmp_path):
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    import subprocess
+
+    root = write_repo(
+        tmp_path, {"c1.yaml": CHILD.format(id="c1"), "c2.yaml": CHILD.format(id="c2")}
+    )
+    for cmd in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+    ):
+        subprocess.run([git, "-C", str(root), *cmd], check=True)
+    for name in ("c1", "c2"):
+        path = root / "children" / f"{name}.yaml"
+        path.write_text(path.read_text().replace("gender: 男", "gender: 未知"))
+    subprocess.run([git, "-C", str(root), "add", "children/c1.yaml"], check=True)
+    subprocess.run(
+        [git, "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "y"],
+        check=True,
+    )
+    result = run("-C", str(root), "check", "--changed", "--format", "json")
+    files = {f["file"] for f in json.loads(result.output)["findings"]}
+    assert files == {"children/c2.yaml"}
+    result = run("-C", str(root), "check", "--changed", "--base", "HEAD~1", "--format", "json")
+    files = {f["file"] for f in json.loads(result.output)["findings"]}
+    assert files == {"children/c1.yaml", "children/c2.yaml"}
+
+
+def test_every_command_has_help():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        assert command.help, name
+        result = run(name, "--help")
+        assert result.exit_code == 0
