@@ -10,8 +10,10 @@ from . import cache as cache_mod
 from .checks import run_checks
 from .findings import ERROR, WARNING, Finding
 from .loader import Progress, load_repository, read_sources
-from .model import Repository
+from .metrics import TermFigures, compute
+from .model import Repository, Settings
 from .settings import find_root
+from .terms import Term, term_containing, term_for
 
 
 @dataclass
@@ -67,3 +69,39 @@ def load(
     """Load the repository at `start` for computing figures; findings are returned, not raised."""
     root = find_root(start)
     return load_repository(read_sources(root), use_cache=use_cache, progress=progress)
+
+
+class TermError(Exception):
+    """A term name that is malformed, or a term with nothing to report; message in Chinese."""
+
+
+def resolve_term(name: str | None, settings: Settings, today: dt.date) -> Term:
+    """The term to report on: `name`, or the term containing today, or the latest one ended.
+
+    Raises:
+        TermError: the name is malformed.
+    """
+    if name is None:
+        term = term_containing(today, settings)
+        if term is not None:
+            return term
+        # Between terms (winter or summer break) the summary being written is the last term's.
+        year = today.year
+        candidates = [f"{y}-{s}" for y in (year - 1, year) for s in ("spring", "autumn")]
+        ended = [t for t in (term_for(n, settings) for n in candidates) if t.end < today]
+        return max(ended, key=lambda t: t.end)
+    try:
+        return term_for(name, settings)
+    except ValueError as exc:
+        raise TermError(str(exc)) from None
+
+
+def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
+    """Compute a term's figures; a term in which no child was ever in care is a TermError."""
+    figures = compute(repo, term, today)
+    if not figures.retention.get("u"):
+        raise TermError(
+            f"学期 {term.name}（{term.start} 至 {term.end}）没有在册的留守儿童，无法生成报告；"
+            "请检查学期名称和儿童档案的入学日期"
+        )
+    return figures

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import typer
 
 from . import __version__
-from .api import check_repository
+from .api import TermError, check_repository, load, resolve_term, term_figures
+from .model import Repository
+from .render import RenderError, plan_context, render, report_context
 from .reporters import REPORTER_BY_NAME
-from .settings import SettingsError
+from .settings import SettingsError, find_root, load_settings
 
 app = typer.Typer(
     help="留守儿童关爱工作记录的检查与学期报告工具。",
@@ -157,3 +160,110 @@ def check(
     REPORTER_BY_NAME[fmt](result, sys.stdout).report()
     failed = result.errors or (strict and result.warnings)
     raise typer.Exit(1 if failed else 0)
+
+
+def _load_for_report(opts: Options) -> tuple[Repository, list]:
+    try:
+        return load(opts.repo)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"错误：{message}", err=True)
+    return typer.Exit(2)
+
+
+def _write(text: str | bytes, target: Path | None, default: Path, root: Path) -> None:
+    """Write a document to -o (or `default` under the repository); "-" means standard output."""
+    if target is not None and str(target) == "-":
+        if isinstance(text, bytes):
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
+        return
+    path = target if target is not None else root / default
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    typer.echo(f"已写入 {path}", err=True)
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    term_name: str = typer.Option(
+        None, "--term", help="学期，如 2015-autumn、2016-spring；默认为今天所在的学期。"
+    ),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、json。"),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="输出文件；md 默认写到 reports/学期/工作总结.md，- 表示标准输出。",
+    ),
+    with_names: bool = typer.Option(
+        False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
+    ),
+) -> None:
+    """生成学期关爱留守儿童工作总结（工作总结），或 SPEC 规定的 JSON 数据。"""
+    if fmt not in REPORT_FORMATS:
+        raise typer.BadParameter(f"应为 {', '.join(REPORT_FORMATS)} 之一", param_hint="--format")
+    opts: Options = ctx.obj
+    repo, _ = _load_for_report(opts)
+    try:
+        term = resolve_term(term_name, repo.settings, opts.today)
+        figures = term_figures(repo, term, opts.today)
+    except TermError as error:
+        raise _fail(str(error)) from None
+    if fmt == "json":
+        text = json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n"
+        _write(text, output if output is not None else Path("-"), Path(), repo.root)
+        return
+    context = report_context(figures, repo.settings, with_names=with_names)
+    try:
+        text = render("工作总结.md.j2", context, repo.root)
+    except RenderError as error:
+        raise _fail(str(error)) from None
+    _write(text, output, Path("reports") / term.name / "工作总结.md", repo.root)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    term_name: str = typer.Option(
+        None, "--term", help="计划所针对的学期，如 2016-spring；默认为今天所在的学期。"
+    ),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）。"),
+    output: Path = typer.Option(
+        None, "-o", "--output", help="输出文件；默认写到 reports/学期/工作计划.md，- 表示标准输出。"
+    ),
+) -> None:
+    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
+    if fmt not in PLAN_FORMATS:
+        raise typer.BadParameter(f"应为 {', '.join(PLAN_FORMATS)} 之一", param_hint="--format")
+    opts: Options = ctx.obj
+    try:
+        settings = load_settings(find_root(opts.repo))
+        root = find_root(opts.repo)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+    try:
+        term = resolve_term(term_name, settings, opts.today)
+    except TermError as error:
+        raise _fail(str(error)) from None
+    try:
+        text = render("工作计划.md.j2", plan_context(term, settings), root)
+    except RenderError as error:
+        raise _fail(str(error)) from None
+    _write(text, output, Path("reports") / term.name / "工作计划.md", root)
+
+
+REPORT_FORMATS = ("md", "json")
+PLAN_FORMATS = ("md",)
+
+
+# Commands for Word documents, cards and rosters live in their own module and register on `app`.
+from . import cli_documents  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Built-in report templates; a school overrides one with a file of the same name."""
