@@ -194,8 +194,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
             {
                 **i,
                 "occurred_zh": _zh_date(i["occurred_on"]),
-                "late_labels": [INCIDENT_LIMIT_LABELS[k] for k in i["late"]],
-                "missing_labels": [INCIDENT_LIMIT_LABELS[k] for k in i["missing"]],
+                "outcome": _incident_outcome(i),
             }
             for i in figures.incident_list
         ],
