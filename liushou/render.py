@@ -210,6 +210,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
         "with_names": with_names,
         "missing": missing,
         "generated_on": _zh_date(figures.as_of),
+        "limits": dict(settings.incident_limits_minutes),
     }
 
 
@@ -275,6 +276,7 @@ def plan_context(term: Term, settings: Settings) -> dict:
         "measures": measures,
         "schedule": [{**row, "label": _month_label(row["month"])} for row in schedule],
         "schedule_from_settings": bool(written),
+        "limits": dict(settings.incident_limits_minutes),
     }
 
 
