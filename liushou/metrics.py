@@ -13,6 +13,7 @@ import pandas as pd
 
 from liushou import terms
 from liushou.model import DEFAULT_INCIDENT_LIMITS, DEFAULT_TARGETS, Child, Repository, Standard
+from liushou.schema import archive_missing
 from liushou.terms import Period, Term
 
 IN_SCHOOL = "在校"
@@ -25,6 +26,7 @@ GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护",
 LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
 AID_KINDS = ("物质资助", "助学金", "保险", "其他")
 LEAVING_STATUSES = ("转出", "辍学", "休学", "毕业")
+DETAIL_LOGS = ("talks", "visits", "contacts", "trainings", "health", "aid")
 
 METRIC_NAMES = (
     "archive_rate",
@@ -48,10 +50,8 @@ BREAKDOWN_NAMES = (
 # also matches children whose record does not mention focus.
 FIELD_DEFAULTS: dict[str, Any] = {"boarding": False, "care.focus": False}
 
-PARENT_ARCHIVE_FIELDS = ("name", "phone", "work_place")
-GUARDIAN_ARCHIVE_FIELDS = ("name", "relation", "age", "occupation", "address", "phone", "health")
 
-# incident_limits_minutes key -> incidents.csv column it limits
+# incident_limits_minutes key -> the incidents.csv column it limits
 INCIDENT_DEADLINES = {
     "guardian": "guardian_notified_at",
     "parents": "parents_notified_at",
@@ -145,15 +145,31 @@ class TermFigures:
         }
 
 
-# ---------------------------------------------------------------------------- children
+# ---------------------------------------------------------------------------- one child
+# These read `child.record` directly rather than through Child.get: at county scale they run
+# for 50,000 children and the dotted lookup would dominate the whole computation.
+
+
+def _dig(record: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
 
 
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return None
+    return value if isinstance(value, dt.date) else None
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def in_care(child: Child, day: dt.date) -> bool:
@@ -170,103 +186,39 @@ def in_care(child: Child, day: dt.date) -> bool:
         True when enrolled_on ≤ day; status is 在校 or day < status_date; since ≤ day when
         left_behind.since is given; day < until when left_behind.until is given.
     """
-    enrolled = _date(child.get("enrolled_on"))
+    record = child.record
+    enrolled = _date(record.get("enrolled_on"))
     if enrolled is None or day < enrolled:
         return False
-    if child.get("status") != IN_SCHOOL:
-        status_date = _date(child.get("status_date"))
+    if record.get("status") != IN_SCHOOL:
+        status_date = _date(record.get("status_date"))
         if status_date is None or day >= status_date:
             return False
-    since = _date(child.get("left_behind.since"))
+    since = _date(_dig(record, "left_behind", "since"))
     if since is not None and day < since:
         return False
-    until = _date(child.get("left_behind.until"))
+    until = _date(_dig(record, "left_behind", "until"))
     return until is None or day < until
 
 
-def _care_span(child: Child) -> tuple[int, int]:
-    """The child's care as a half-open ordinal range [first, stop): the same rule as in_care."""
-    enrolled = _date(child.get("enrolled_on"))
+def _care_span(record: dict[str, Any]) -> tuple[int, int]:
+    """The child's care as a half-open ordinal range [first, stop): in_care's rule as a range."""
+    enrolled = _date(record.get("enrolled_on"))
     if enrolled is None:
         return _NEVER
-    first = enrolled.toordinal()
-    stop = _FOREVER
-    if child.get("status") != IN_SCHOOL:
-        status_date = _date(child.get("status_date"))
+    first, stop = enrolled.toordinal(), _FOREVER
+    if record.get("status") != IN_SCHOOL:
+        status_date = _date(record.get("status_date"))
         if status_date is None:
             return _NEVER
         stop = status_date.toordinal()
-    since = _date(child.get("left_behind.since"))
+    since = _date(_dig(record, "left_behind", "since"))
     if since is not None:
         first = max(first, since.toordinal())
-    until = _date(child.get("left_behind.until"))
+    until = _date(_dig(record, "left_behind", "until"))
     if until is not None:
         stop = min(stop, until.toordinal())
     return first, stop
-
-
-def _filled(value: Any) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, (list, tuple, dict, set)):
-        return len(value) > 0
-    return True
-
-
-def archive_missing(child: Child) -> list[str]:
-    """The archive fields (SPEC §3) that the child's record lacks, as dotted names.
-
-    A missing `parents` list or `guardian` mapping is named once ("parents", "guardian");
-    otherwise the missing sub-fields are named ("guardian.phone"). Since one complete parent is
-    enough, the fields named for parents are those of the parent closest to complete
-    ("parents.0.phone"). The guardian is not required for 无人监护.
-
-    Args:
-        child: the child's record.
-
-    Returns:
-        Dotted names in the order of SPEC §3; empty when the child is archive-complete.
-    """
-    missing = []
-    if not _filled(child.get("address")):
-        missing.append("address")
-
-    parents = child.get("parents")
-    gaps = [
-        [f"parents.{i}.{key}" for key in PARENT_ARCHIVE_FIELDS if not _filled(parent.get(key))]
-        for i, parent in enumerate(parents if isinstance(parents, list) else [])
-        if isinstance(parent, dict)
-    ]
-    if not gaps:
-        missing.append("parents")
-    else:
-        missing.extend(min(gaps, key=len))
-
-    if child.get("guardianship") != NO_GUARDIAN:
-        guardian = child.get("guardian")
-        if not isinstance(guardian, dict) or not guardian:
-            missing.append("guardian")
-        else:
-            missing.extend(
-                f"guardian.{key}"
-                for key in GUARDIAN_ARCHIVE_FIELDS
-                if not _filled(guardian.get(key))
-            )
-
-    if not _filled(child.get("profile.personality")):
-        missing.append("profile.personality")
-    interests = child.get("profile.interests")
-    if isinstance(interests, list):
-        interests = [item for item in interests if _filled(item)]
-    if not _filled(interests):
-        missing.append("profile.interests")
-    if not _filled(child.get("profile.health")):
-        missing.append("profile.health")
-    if not _filled(child.get("care.mentor")):
-        missing.append("care.mentor")
-    return missing
 
 
 def _norm(value: Any) -> str | None:
@@ -283,40 +235,75 @@ def _norm(value: Any) -> str | None:
     return text.lower() if text.lower() in ("true", "false") else text
 
 
-def _field(child: Child, dotted: str) -> Any:
-    return child.get(dotted, FIELD_DEFAULTS.get(dotted))
+# ---------------------------------------------------------------------------- all children
 
 
-def _class_key(child: Child) -> str | None:
-    grade, klass = child.get("grade"), child.get("class")
-    if isinstance(grade, bool) or isinstance(klass, bool):
-        return None
-    if isinstance(grade, int) and isinstance(klass, int):
-        return f"{grade}-{klass}"
-    return None
-
-
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
+_FACTS = (
+    "first",
+    "stop",
+    "status",
+    "status_day",
+    "until_day",
+    "archived",
+    "vaccinated",
+    "name",
+    "mentor",
+    "guardianship",
+    "type",
+    "gender",
+    "grade",
+    "boarding",
+    "class",
+)
 
 
 class _Roster:
-    """The children as parallel arrays, in id order, so that masks replace loops."""
+    """The children as parallel arrays in id order, so that masks replace loops."""
 
     def __init__(self, children: dict[str, Child]):
         self.ids = sorted(children)
         self.children = [children[cid] for cid in self.ids]
         self.index = pd.Index(self.ids)
-        spans = [_care_span(child) for child in self.children]
-        self.first = np.array([span[0] for span in spans], dtype=np.int64)
-        self.stop = np.array([span[1] for span in spans], dtype=np.int64)
-        self.mentor = [_text(child.get("care.mentor")) for child in self.children]
-        self.class_key = [_class_key(child) for child in self.children]
-        self.archive_ok = np.array(
-            [not archive_missing(child) for child in self.children], dtype=bool
-        )
+        rows = [self._facts(child) for child in self.children]
+        # One list per fact, in id order: plain lists keep None as None (a DataFrame would not).
+        self.facts = {key: [row[key] for row in rows] for key in _FACTS}
+        self.first = np.array(self.facts["first"], dtype=np.int64)
+        self.stop = np.array(self.facts["stop"], dtype=np.int64)
+        self.status_day = np.array(self.facts["status_day"], dtype=np.int64)
+        self.until_day = np.array(self.facts["until_day"], dtype=np.int64)
+        self.archived = np.array(self.facts["archived"], dtype=bool)
+        self.vaccinated = np.array(self.facts["vaccinated"], dtype=bool)
+        self.status = np.array(self.facts["status"], dtype=object)
+        self.names = self.facts["name"]
+        self.mentor = self.facts["mentor"]
         self.paired = np.array([m is not None for m in self.mentor], dtype=bool)
+        self.class_key = self.facts["class"]
         self._fields: dict[str, pd.Series] = {}
+
+    @staticmethod
+    def _facts(child: Child) -> dict[str, Any]:
+        record = child.record
+        first, stop = _care_span(record)
+        grade, klass = _whole(record.get("grade")), _whole(record.get("class"))
+        status_date = _date(record.get("status_date"))
+        until = _date(_dig(record, "left_behind", "until"))
+        return {
+            "first": first,
+            "stop": stop,
+            "status": record.get("status"),
+            "status_day": status_date.toordinal() if status_date else -_FOREVER,
+            "until_day": until.toordinal() if until else -_FOREVER,
+            "archived": not archive_missing(child),
+            "vaccinated": _dig(record, "care", "vaccinated") is True,
+            "name": record.get("name"),
+            "mentor": _text(_dig(record, "care", "mentor")),
+            "guardianship": _text(record.get("guardianship")),
+            "type": _text(_dig(record, "left_behind", "type")),
+            "gender": _text(record.get("gender")),
+            "grade": None if grade is None else str(grade),
+            "boarding": "true" if record.get("boarding") is True else "false",
+            "class": None if grade is None or klass is None else f"{grade}-{klass}",
+        }
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -331,11 +318,13 @@ class _Roster:
         return (self.first <= end) & (self.first < self.stop) & (start < self.stop)
 
     def matches(self, applies_to: dict[str, list[Any]]) -> np.ndarray:
+        """Which children a standard's applies_to lets in (every listed field must match)."""
         mask = np.ones(len(self), dtype=bool)
         for dotted, allowed in (applies_to or {}).items():
             if dotted not in self._fields:
+                default = FIELD_DEFAULTS.get(dotted)
                 self._fields[dotted] = pd.Series(
-                    [_norm(_field(child, dotted)) for child in self.children], dtype=object
+                    [_norm(child.get(dotted, default)) for child in self.children], dtype=object
                 )
             values = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
             mask &= self._fields[dotted].isin([_norm(v) for v in values]).to_numpy()
@@ -353,14 +342,14 @@ def _ordinals(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         column = column.dt.tz_localize(None)
     days = column.to_numpy().astype("datetime64[D]")
     valid = ~np.isnat(days)
-    ordinals = np.where(valid, days.astype(np.int64), 0) + _EPOCH
-    return ordinals, valid
+    return np.where(valid, days.astype(np.int64), 0) + _EPOCH, valid
 
 
 def _strings(frame: pd.DataFrame, column: str) -> pd.Series:
+    # The loader already strips every cell; stripping a million cells again costs a second.
     if column not in frame.columns:
         return pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
+    return frame[column].fillna("").astype(str)
 
 
 @dataclass
@@ -374,13 +363,8 @@ class _Log:
     @classmethod
     def of(cls, repo: Repository, name: str, roster: _Roster, date_column: str = "date") -> _Log:
         frame = repo.logs.get(name)
-        if (
-            frame is None
-            or len(frame) == 0
-            or "child_id" not in frame.columns
-            or date_column not in frame.columns
-        ):
-            return cls(pd.DataFrame(), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if frame is None or not {"child_id", date_column} <= set(frame.columns):
+            return cls(pd.DataFrame(), np.zeros(0, np.int64), np.zeros(0, np.int64))
         pos = roster.index.get_indexer(_strings(frame, "child_id"))
         day, valid = _ordinals(frame[date_column])
         keep = (pos >= 0) & valid
@@ -393,6 +377,7 @@ class _Log:
         return _strings(self.frame, name)
 
     def matching(self, where: dict[str, Any]) -> np.ndarray:
+        """Rows whose every `where` column holds the wanted value (or one of the wanted list)."""
         mask = np.ones(len(self.frame), dtype=bool)
         for column, wanted in (where or {}).items():
             if column not in self.frame.columns:
@@ -401,8 +386,7 @@ class _Log:
             wanted_texts = {_norm(v) for v in values} - {None}
             texts = self.column(column)
             if wanted_texts & {"true", "false"}:
-                # A CSV cell may say TRUE or True where the settings say true.
-                texts = texts.str.lower()
+                texts = texts.str.lower()  # a CSV cell may say TRUE where the settings say true
             mask &= texts.isin(wanted_texts).to_numpy()
         return mask
 
@@ -415,27 +399,28 @@ def _rate(done: int | float, due: int | float) -> float | None:
 
 
 @dataclass
-class _StandardResult:
-    due: np.ndarray  # children x periods: due child-periods
-    done: np.ndarray  # children x periods: done and due
+class _Judged:
+    """One standard's child-periods as children × periods matrices."""
+
+    periods: list[Period]
+    due: np.ndarray
+    done: np.ndarray  # done and due
 
 
-def _judge_standard(
+def _judge(
     standard: Standard, periods: Sequence[Period], roster: _Roster, log: _Log, as_of_day: int
-) -> _StandardResult:
-    """Due and done child-periods of one standard, with no loop over log rows."""
+) -> _Judged:
+    """Due and done child-periods of one standard (§6.4), with no loop over log rows."""
     n, count = len(roster), len(periods)
     if count == 0 or n == 0:
-        empty = np.zeros((n, count), dtype=bool)
-        return _StandardResult(empty, empty.copy())
+        return _Judged(list(periods), np.zeros((n, count), bool), np.zeros((n, count), bool))
     midpoints = np.array([p.midpoint.toordinal() for p in periods], dtype=np.int64)
     due = (
         roster.matches(standard.applies_to)[:, None]
         & (roster.first[:, None] <= midpoints[None, :])
         & (midpoints[None, :] < roster.stop[:, None])
     )
-
-    # Place each row in the period that contains its date; periods are sorted and disjoint.
+    # Place each row in the period containing its date; periods are sorted and disjoint.
     rows = (log.day <= as_of_day) & log.matching(standard.where)
     day, pos = log.day[rows], log.pos[rows]
     starts = np.array([p.start.toordinal() for p in periods], dtype=np.int64)
@@ -444,54 +429,107 @@ def _judge_standard(
     inside = (which >= 0) & (day <= ends[np.clip(which, 0, None)])
     counts = np.bincount(pos[inside] * count + which[inside], minlength=n * count)
     done = due & (counts.reshape(n, count) >= standard.at_least)
-    return _StandardResult(due, done)
+    return _Judged(list(periods), due, done)
 
 
-# ---------------------------------------------------------------------------- helpers
-
-
-def _ordered(counter: Counter, order: Iterable[str] = ()) -> dict[str, int]:
-    """Counts in the SPEC's enumeration order, then the rest sorted, 未填 last; zeros dropped."""
-    order = list(order)
-    rest = sorted(key for key in counter if key not in order and key != UNFILLED)
-    keys = [*order, *rest, UNFILLED]
-    return {key: int(counter[key]) for key in keys if counter.get(key)}
-
-
-def _numeric_key(key: str) -> tuple:
-    parts = key.split("-")
-    return tuple(int(p) if p.isdigit() else 10**9 for p in parts), key
-
-
-def _breakdowns(children: list[Child]) -> dict[str, dict[str, int]]:
-    def count(values: Iterable[Any]) -> Counter:
-        return Counter(UNFILLED if v is None else str(v) for v in values)
-
-    grades = [
-        g if isinstance(g, int) and not isinstance(g, bool) else None
-        for g in (c.get("grade") for c in children)
+def _standard_detail(
+    judged: _Judged, roster: _Roster
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-period series and the due-but-not-done child-periods of one standard."""
+    period_due, period_done = judged.due.sum(axis=0), judged.done.sum(axis=0)
+    series = [
+        {
+            "label": period.label,
+            "start": period.start,
+            "end": period.end,
+            "due": int(period_due[j]),
+            "done": int(period_done[j]),
+            "rate": _rate(int(period_done[j]), int(period_due[j])),
+        }
+        for j, period in enumerate(judged.periods)
     ]
-    grade_counts = count(grades)
-    class_counts = count(_class_key(c) for c in children)
-    boarding = [_field(c, "boarding") for c in children]
-    return {
-        "by_guardianship": _ordered(
-            count(_text(c.get("guardianship")) for c in children), GUARDIANSHIPS
-        ),
-        "by_type": _ordered(
-            count(_text(c.get("left_behind.type")) for c in children), LEFT_BEHIND_TYPES
-        ),
-        "by_gender": _ordered(count(_text(c.get("gender")) for c in children), GENDERS),
-        "by_grade": _ordered(
-            grade_counts, sorted((k for k in grade_counts if k != UNFILLED), key=_numeric_key)
-        ),
-        "by_boarding": _ordered(
-            count(_norm(b) if isinstance(b, bool) else None for b in boarding), ("true", "false")
-        ),
-        "by_class": _ordered(
-            class_counts, sorted((k for k in class_counts if k != UNFILLED), key=_numeric_key)
-        ),
+    # Transposed so the list runs period by period, children in id order within a period.
+    which, child = np.nonzero((judged.due & ~judged.done).T)
+    labels = [period.label for period in judged.periods]
+    ids, names, classes = roster.ids, roster.names, roster.class_key
+    missing = [
+        {"child_id": ids[c], "name": names[c], "class": classes[c], "period": labels[p]}
+        for p, c in zip(which.tolist(), child.tolist())
+    ]
+    return series, missing
+
+
+def _groups(
+    keys: list[str | None],
+    population: np.ndarray,
+    include: np.ndarray,
+    roster: _Roster,
+    judged: dict[str, _Judged],
+) -> dict[str, dict[str, Any]]:
+    """Per-class or per-mentor figures over the included children that have a key."""
+    data: dict[str, Any] = {
+        "key": keys,
+        "children": population,
+        "archived": population & roster.archived,
+        "paired": population & roster.paired,
     }
+    for sid, one in judged.items():
+        data[f"due:{sid}"] = one.due.sum(axis=1)
+        data[f"done:{sid}"] = one.done.sum(axis=1)
+    frame = pd.DataFrame(data)[include & np.array([k is not None for k in keys], dtype=bool)]
+    groups = {}
+    for key, row in frame.groupby("key", sort=False).sum().iterrows():
+        children = int(row["children"])
+        groups[str(key)] = {
+            "children": children,
+            "archive_rate": _rate(int(row["archived"]), children),
+            "pairing_rate": _rate(int(row["paired"]), children),
+            "standards": {
+                sid: {
+                    "due": int(row[f"due:{sid}"]),
+                    "done": int(row[f"done:{sid}"]),
+                    "rate": _rate(int(row[f"done:{sid}"]), int(row[f"due:{sid}"])),
+                }
+                for sid in judged
+            },
+        }
+    return groups
+
+
+# ---------------------------------------------------------------------------- breakdowns
+
+
+def _grade_class_order(key: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else 10**9 for part in key.split("-")), key
+
+
+def _counted(values: Iterable[Any], order: Sequence[str] | None = None) -> dict[str, int]:
+    """Counts in the SPEC's enumeration order (or by grade-class), then the rest, 未填 last."""
+    counter = Counter(UNFILLED if value is None else value for value in values)
+    known = [key for key in counter if key != UNFILLED]
+    if order is None:
+        keys = sorted(known, key=_grade_class_order)
+    else:
+        keys = [*[k for k in order if k in counter], *sorted(k for k in known if k not in order)]
+    keys += [UNFILLED] if UNFILLED in counter else []
+    return {key: int(counter[key]) for key in keys}
+
+
+def _breakdowns(roster: _Roster, population: np.ndarray) -> dict[str, dict[str, int]]:
+    def of(fact: str) -> list[Any]:
+        return [v for v, inside in zip(roster.facts[fact], population) if inside]
+
+    return {
+        "by_guardianship": _counted(of("guardianship"), GUARDIANSHIPS),
+        "by_type": _counted(of("type"), LEFT_BEHIND_TYPES),
+        "by_gender": _counted(of("gender"), GENDERS),
+        "by_grade": _counted(of("grade")),
+        "by_boarding": _counted(of("boarding"), ("true", "false")),
+        "by_class": _counted(of("class")),
+    }
+
+
+# ---------------------------------------------------------------------------- other logs
 
 
 def _incidents(
@@ -499,62 +537,58 @@ def _incidents(
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Incidents that occurred in [start, as-of] and whether each was notified in time (§6.3)."""
     log = _Log.of(repo, "incidents", roster, date_column="occurred_at")
-    in_term = log.within(start, end)
-    frame = log.frame[in_term]
+    frame = log.frame[log.within(start, end)]
     limits = {**DEFAULT_INCIDENT_LIMITS, **(repo.settings.incident_limits_minutes or {})}
-    occurred = pd.to_datetime(frame["occurred_at"], errors="coerce") if len(frame) else None
     entries = []
-    for i in range(len(frame)):
+    for _, row in frame.iterrows():
+        occurred = pd.Timestamp(row["occurred_at"])
         missing, late = [], []
         for key, column in INCIDENT_DEADLINES.items():
-            when = frame[column].iloc[i] if column in frame.columns else None
-            when = pd.to_datetime(when, errors="coerce") if when is not None else pd.NaT
+            when = pd.to_datetime(row.get(column), errors="coerce")
             if pd.isna(when):
                 missing.append(key)
                 continue
-            minutes = (when - occurred.iloc[i]).total_seconds() / 60
-            # A time before the incident is a data error (check reports it): not proof of notice.
+            minutes = (when - occurred).total_seconds() / 60
+            # A time before the incident is a data error (check reports it), not proof of notice.
             if not 0 <= minutes <= limits[key]:
                 late.append(key)
+        line = row.get("_line")
         entries.append(
             {
-                "occurred_on": occurred.iloc[i].date(),
+                "occurred_on": occurred.date(),
                 "on_time": not missing and not late,
                 "missing": missing,
                 "late": late,
-                "line": int(frame["_line"].iloc[i]) if "_line" in frame.columns else None,
+                "line": None if pd.isna(line) else int(line),
             }
         )
     entries.sort(key=lambda entry: (entry["occurred_on"], entry["line"] or 0))
-    summary = {"count": len(entries), "on_time": sum(entry["on_time"] for entry in entries)}
-    return summary, entries
+    return {"count": len(entries), "on_time": sum(e["on_time"] for e in entries)}, entries
 
 
 def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list[dict[str, Any]]:
+    """Care activities dated in [start, as-of] with how many children took part."""
     frame = repo.logs.get("activities")
-    if frame is None or len(frame) == 0 or "date" not in frame.columns:
+    if frame is None or "date" not in frame.columns:
         return []
     day, valid = _ordinals(frame["date"])
     keep = valid & (start <= day) & (day <= end)
     frame, day = frame[keep], day[keep]
-    titles, kinds = _strings(frame, "title"), _strings(frame, "kind")
-    participants = _strings(frame, "participants")
+    titles, kinds = _strings(frame, "title").tolist(), _strings(frame, "kind").tolist()
+    participants = _strings(frame, "participants").tolist()
     known = set(roster.ids)
     rows = []
-    for i in range(len(frame)):
-        text = participants.iloc[i]
-        everyone = text == EVERYONE
-        if everyone:
-            # 全体 means every left-behind child in care that day.
+    for i, text in enumerate(participants):
+        everyone = text.strip() == EVERYONE
+        if everyone:  # 全体: every left-behind child in care that day
             count = int(roster.in_care_on(int(day[i])).sum())
         else:
-            ids = {part.strip() for part in text.replace("；", ";").split(";")}
-            count = len(ids & known)
+            count = len({part.strip() for part in text.replace("；", ";").split(";")} & known)
         rows.append(
             {
                 "date": dt.date.fromordinal(int(day[i])),
-                "title": titles.iloc[i],
-                "kind": kinds.iloc[i],
+                "title": titles[i],
+                "kind": kinds[i],
                 "participants_count": count,
                 "everyone": everyone,
             }
@@ -564,66 +598,25 @@ def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list
 
 
 def _aid(log: _Log, rows: np.ndarray) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Aid rows, distinct children and yuan by kind; an empty or unreadable amount counts 0."""
+    amounts = pd.to_numeric(log.column("amount"), errors="coerce").fillna(0.0).to_numpy()
     frame = pd.DataFrame(
-        {
-            "kind": log.column("kind").to_numpy()[rows],
-            "pos": log.pos[rows],
-            "amount": pd.to_numeric(log.column("amount"), errors="coerce")
-            .fillna(0.0)
-            .to_numpy()[rows],
-        }
+        {"kind": log.column("kind").to_numpy()[rows], "pos": log.pos[rows], "yuan": amounts[rows]}
     )
-    by_kind = {}
-    groups = dict(tuple(frame.groupby("kind", sort=False))) if len(frame) else {}
-    for kind in [*AID_KINDS, *sorted(k for k in groups if k not in AID_KINDS)]:
-        if kind in groups:
-            group = groups[kind]
-            by_kind[kind or UNFILLED] = {
-                "rows": int(len(group)),
-                "children": int(group["pos"].nunique()),
-                "amount": float(group["amount"].sum()),
-            }
-    total = {
-        "rows": int(len(frame)),
-        "children": int(frame["pos"].nunique()) if len(frame) else 0,
-        "amount": float(frame["amount"].sum()) if len(frame) else 0.0,
-    }
-    return by_kind, total
 
-
-def _group_rows(
-    keys: list[str | None],
-    population: np.ndarray,
-    roster: _Roster,
-    results: dict[str, _StandardResult],
-    include: np.ndarray,
-) -> dict[str, dict[str, Any]]:
-    """Per-class or per-mentor sums: children of N, archive/pairing among them, standards."""
-    data = {
-        "key": keys,
-        "children": population.astype(np.int64),
-        "archived": (population & roster.archive_ok).astype(np.int64),
-        "paired": (population & roster.paired).astype(np.int64),
-    }
-    for sid, result in results.items():
-        data[f"due:{sid}"] = result.due.sum(axis=1)
-        data[f"done:{sid}"] = result.done.sum(axis=1)
-    frame = pd.DataFrame(data)[include & np.array([k is not None for k in keys], dtype=bool)]
-    sums = frame.groupby("key", sort=False).sum()
-    groups = {}
-    for key, row in sums.iterrows():
-        children = int(row["children"])
-        standards = {}
-        for sid in results:
-            due, done = int(row[f"due:{sid}"]), int(row[f"done:{sid}"])
-            standards[sid] = {"due": due, "done": done, "rate": _rate(done, due)}
-        groups[str(key)] = {
-            "children": children,
-            "archive_rate": _rate(int(row["archived"]), children),
-            "pairing_rate": _rate(int(row["paired"]), children),
-            "standards": standards,
+    def summary(part: pd.DataFrame) -> dict[str, Any]:
+        return {
+            "rows": int(len(part)),
+            "children": int(part["pos"].nunique()),
+            "amount": float(part["yuan"].sum()),
         }
-    return groups
+
+    groups = {kind: part for kind, part in frame.groupby("kind", sort=False)}
+    order = [
+        *[k for k in AID_KINDS if k in groups],
+        *sorted(k for k in groups if k not in AID_KINDS),
+    ]
+    return {kind or UNFILLED: summary(groups[kind]) for kind in order}, summary(frame)
 
 
 # ---------------------------------------------------------------------------- compute
@@ -633,7 +626,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     """Compute every figure of SPEC §6 for one term.
 
     Detail beyond SPEC §7 (log_counts, aid, health_checks) counts the rows of children in care on
-    at least one day of the term (U of §6.2) dated in [start, as-of], because that is the
+    at least one day of the term (U of §6.2) dated in [start, as-of], since that is the
     left-behind work of the term; activities are listed whoever took part.
 
     Args:
@@ -648,55 +641,38 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     as_of_date = terms.as_of(term, today)
     start, end = term.start.toordinal(), as_of_date.toordinal()
     roster = _Roster(repo.children)
-    population = roster.in_care_on(end)
+    population = roster.in_care_on(end)  # N of SPEC §6
     touched = roster.in_care_during(start, end)  # U of SPEC §6.2
     size = int(population.sum())
+    logs = {name: _Log.of(repo, name, roster) for name in DETAIL_LOGS}
 
-    # §6.1 rates over N
-    health = _Log.of(repo, "health", roster)
+    # §6.1: a 免疫接种 row counts whenever it was given, as long as it is not after as-of.
+    health = logs["health"]
     health_kind = health.column("kind").to_numpy()
-    immunised = np.zeros(len(roster), dtype=bool)
-    immunised[health.pos[(health_kind == "免疫接种") & (health.day <= end)]] = True
-    vaccinated = immunised | np.array(
-        [child.get("care.vaccinated") is True for child in roster.children], dtype=bool
-    )
-    trainings = _Log.of(repo, "trainings", roster)
+    vaccinated = roster.vaccinated.copy()
+    vaccinated[health.pos[(health_kind == "免疫接种") & (health.day <= end)]] = True
     trained = np.zeros(len(roster), dtype=bool)
-    trained[trainings.pos[trainings.within(start, end)]] = True
-    students_total = (settings.students_total or {}).get(term.name)
-    if isinstance(students_total, bool) or not isinstance(students_total, int):
-        students_total = None
+    trained[logs["trainings"].pos[logs["trainings"].within(start, end)]] = True
+    students_total = _whole((settings.students_total or {}).get(term.name))
 
-    # §6.2 retention
-    status = np.array([child.get("status") for child in roster.children], dtype=object)
-    status_day = np.array(
-        [
-            d.toordinal() if (d := _date(child.get("status_date"))) else -_FOREVER
-            for child in roster.children
-        ],
-        dtype=np.int64,
-    )
-    changed = touched & (start < status_day) & (status_day <= end)
-    out = int((changed & (status == "转出")).sum())
-    dropped = int((changed & (status == "辍学")).sum())
-    retained = _rate(int(touched.sum()) - out - dropped, int(touched.sum()) - out)
+    # §6.2
+    changed = touched & (start < roster.status_day) & (roster.status_day <= end)
+    out = int((changed & (roster.status == "转出")).sum())
+    dropped = int((changed & (roster.status == "辍学")).sum())
+    u_size = int(touched.sum())
 
-    # §6.3 incidents
+    # §6.3
     incidents, incident_list = _incidents(repo, roster, start, end)
 
-    # §6.4 care standards
-    logs: dict[str, _Log] = {}
-    results: dict[str, _StandardResult] = {}
-    standards: dict[str, dict[str, Any]] = {}
-    standard_periods: dict[str, list[dict[str, Any]]] = {}
-    standard_missing: dict[str, list[dict[str, Any]]] = {}
+    # §6.4
+    judged: dict[str, _Judged] = {}
+    standards, standard_periods, standard_missing = {}, {}, {}
     for standard in settings.standards:
-        periods = terms.due_periods(standard.every, term, as_of_date)
         if standard.log not in logs:
             logs[standard.log] = _Log.of(repo, standard.log, roster)
-        result = _judge_standard(standard, periods, roster, logs[standard.log], end)
-        results[standard.id] = result
-        due, done = int(result.due.sum()), int(result.done.sum())
+        periods = terms.due_periods(standard.every, term, as_of_date)
+        one = judged[standard.id] = _judge(standard, periods, roster, logs[standard.log], end)
+        due, done = int(one.due.sum()), int(one.done.sum())
         standards[standard.id] = {
             "name": standard.name,
             "due": due,
@@ -706,104 +682,62 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
             "log": standard.log,
             "every": standard.every,
         }
-        period_due, period_done = result.due.sum(axis=0), result.done.sum(axis=0)
-        standard_periods[standard.id] = [
-            {
-                "label": period.label,
-                "start": period.start,
-                "end": period.end,
-                "due": int(period_due[j]),
-                "done": int(period_done[j]),
-                "rate": _rate(int(period_done[j]), int(period_due[j])),
-            }
-            for j, period in enumerate(periods)
-        ]
-        # Transposed so the list runs period by period, children in id order within a period.
-        which, child = np.nonzero((result.due & ~result.done).T)
-        standard_missing[standard.id] = [
-            {
-                "child_id": roster.ids[c],
-                "name": roster.children[c].get("name"),
-                "class": roster.class_key[c],
-                "period": periods[p].label,
-            }
-            for p, c in zip(which.tolist(), child.tolist())
-        ]
+        standard_periods[standard.id], standard_missing[standard.id] = _standard_detail(one, roster)
 
-    # §6.5 breakdowns and mentors
-    in_population = [child for child, inside in zip(roster.children, population) if inside]
-    breakdowns = _breakdowns(in_population)
-    mentor_groups = _group_rows(roster.mentor, population, roster, results, touched)
+    # §6.5: mentors and classes of every child in care during the term (U), so that a mentor
+    # whose only child transferred out still answers for the periods before the transfer.
+    by_mentor = _groups(roster.mentor, population, touched, roster, judged)
     staff_order = {name: i for i, name in enumerate(settings.staff or [])}
-    mentor_names = sorted(mentor_groups, key=lambda name: (staff_order.get(name, 10**9), name))
-    mentors = {
-        name: {
-            "children": mentor_groups[name]["children"],
-            "standards": {
-                sid: entry["rate"] for sid, entry in mentor_groups[name]["standards"].items()
-            },
-        }
-        for name in mentor_names
-    }
-    mentor_rows = [{"mentor": name, **mentor_groups[name]} for name in mentor_names]
-    class_groups = _group_rows(roster.class_key, population, roster, results, touched)
-    class_rows = [
-        {"class": key, **class_groups[key]} for key in sorted(class_groups, key=_numeric_key)
-    ]
-
-    # Detail for the written reports
-    log_counts = {}
-    for name in ("talks", "visits", "contacts", "trainings", "health", "aid"):
-        if name not in logs:
-            logs[name] = _Log.of(repo, name, roster)
-        log = logs[name]
-        log_counts[name] = int((log.within(start, end) & touched[log.pos]).sum())
-    aid_log = logs["aid"]
-    aid, aid_total = _aid(aid_log, aid_log.within(start, end) & touched[aid_log.pos])
-    checks = (health_kind == "体检") & health.within(start, end) & touched[health.pos]
-    until_day = np.array(
-        [
-            d.toordinal() if (d := _date(child.get("left_behind.until"))) else -_FOREVER
-            for child in roster.children
-        ],
-        dtype=np.int64,
+    mentor_names = sorted(
+        by_mentor, key=lambda name: (staff_order.get(name, len(staff_order)), name)
     )
+    by_class = _groups(roster.class_key, population, touched, roster, judged)
 
+    in_term = {name: log.within(start, end) & touched[log.pos] for name, log in logs.items()}
+    aid, aid_total = _aid(logs["aid"], in_term["aid"])
+    checks = in_term["health"] & (health_kind == "体检")
     return TermFigures(
         school=settings.school,
         term=term,
         as_of=as_of_date,
         population=size,
         metrics={
-            "archive_rate": _rate(int((population & roster.archive_ok).sum()), size),
+            "archive_rate": _rate(int((population & roster.archived).sum()), size),
             "pairing_rate": _rate(int((population & roster.paired).sum()), size),
             "vaccination_rate": _rate(int((population & vaccinated).sum()), size),
             "training_rate": _rate(int((population & trained).sum()), size),
-            "retention_rate": retained,
+            "retention_rate": _rate(u_size - out - dropped, u_size - out),
             "left_behind_share": _rate(size, students_total or 0),
             "incident_on_time_rate": _rate(incidents["on_time"], incidents["count"]),
         },
         targets={**DEFAULT_TARGETS, **(settings.targets or {})},
         standards=standards,
         incidents=incidents,
-        breakdowns=breakdowns,
-        mentors=mentors,
+        breakdowns=_breakdowns(roster, population),
+        mentors={
+            name: {
+                "children": by_mentor[name]["children"],
+                "standards": {sid: e["rate"] for sid, e in by_mentor[name]["standards"].items()},
+            }
+            for name in mentor_names
+        },
         standard_periods=standard_periods,
         standard_missing=standard_missing,
-        class_rows=class_rows,
-        mentor_rows=mentor_rows,
+        class_rows=[
+            {"class": key, **by_class[key]} for key in sorted(by_class, key=_grade_class_order)
+        ],
+        mentor_rows=[{"mentor": name, **by_mentor[name]} for name in mentor_names],
         incident_list=incident_list,
         aid=aid,
         aid_total=aid_total,
         activities=_activities(repo, roster, start, end),
-        health_checks={
-            "rows": int(checks.sum()),
-            "children": int(len(np.unique(health.pos[checks]))),
-        },
-        log_counts=log_counts,
-        retention={"u": int(touched.sum()), "out": out, "dropped": dropped},
-        status_changes={s: int((changed & (status == s)).sum()) for s in LEAVING_STATUSES},
+        health_checks={"rows": int(checks.sum()), "children": len(set(health.pos[checks]))},
+        log_counts={name: int(in_term[name].sum()) for name in DETAIL_LOGS},
+        retention={"u": u_size, "out": out, "dropped": dropped},
+        status_changes={s: int((changed & (roster.status == s)).sum()) for s in LEAVING_STATUSES},
         joined=int((touched & (roster.first > start)).sum()),
-        left_behind_ended=int((touched & (start < until_day) & (until_day <= end)).sum()),
+        left_behind_ended=int(
+            (touched & (start < roster.until_day) & (roster.until_day <= end)).sum()
+        ),
         students_total=students_total,
     )

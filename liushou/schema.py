@@ -389,11 +389,14 @@ ARCHIVE_TITLES = {
 _GUARDIAN_ARCHIVE = ("name", "relation", "age", "occupation", "address", "phone", "health")
 
 
-def archive_missing(record: dict[str, Any]) -> list[str]:
+def archive_missing(child: Child | dict[str, Any]) -> list[str]:
     """The archive fields (SPEC §3 "archive-complete") a record lacks, as dotted names.
 
+    "parents" is named once when no parent has name, phone and work_place; "guardian" when the
+    guardian is absent, else each missing guardian field. No guardian is needed for 无人监护.
+
     Args:
-        record: a child's validated record.
+        child: a child, or its validated record.
 
     Returns:
         Dotted field names, in SPEC order; empty when the record is archive-complete.
@@ -406,6 +409,7 @@ def archive_missing(record: dict[str, Any]) -> list[str]:
             return any(filled(v) for v in value)
         return value is not None
 
+    record = child.record if isinstance(child, Child) else child
     missing = []
     if not filled(record.get("address")):
         missing.append("address")

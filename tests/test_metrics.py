@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liushou import terms
-from liushou.metrics import archive_missing, compute, in_care
+from liushou.metrics import compute, in_care
 from liushou.model import DEFAULT_STANDARDS, DEFAULT_TARGETS, Child, Repository, Settings, Standard
+from liushou.schema import archive_missing
 from liushou.terms import Term
 
 D = dt.date
@@ -146,6 +147,12 @@ def test_term_containing():
     moved = Settings("x", [], terms={"2015-autumn": (D(2015, 8, 25), D(2016, 1, 20))})
     assert terms.term_containing(D(2015, 8, 26), moved).name == "2015-autumn"
     assert terms.term_containing(D(2016, 1, 25), moved) is None
+
+
+def test_term_containing_prefers_the_later_term_when_overrides_overlap():
+    school = Settings("x", [], terms={"2015-autumn": (D(2015, 9, 1), D(2016, 2, 20))})
+    assert terms.term_containing(D(2016, 2, 18), school).name == "2016-spring"
+    assert terms.term_containing(D(2016, 2, 10), school).name == "2015-autumn"
 
 
 def test_term_midpoint():
@@ -314,7 +321,7 @@ def test_archive_missing_fields_are_named():
     )
     assert archive_missing(record) == [
         "address",
-        "parents.1.work_place",
+        "parents",  # neither parent has name, phone and work_place
         "guardian.phone",
         "profile.interests",
         "care.mentor",
@@ -659,6 +666,29 @@ def test_absent_log_counts_as_empty():
         "health": 0,
         "aid": 0,
     }
+
+
+def test_a_term_not_begun_counts_nothing_of_the_term():
+    children = [child("a")]
+    figures = compute(repo(children, {"talks": talks(("a", "2015-08-10"))}), AUTUMN, D(2015, 8, 20))
+    assert figures.as_of == D(2015, 8, 20)
+    assert figures.population == 1  # in care on the as-of date, which is today
+    assert figures.retention == {"u": 0, "out": 0, "dropped": 0}
+    assert figures.metrics["retention_rate"] is None
+    assert due_done(figures, "monthly-talk") == (0, 0)
+
+
+def test_where_accepts_a_list_of_values():
+    either = Standard(
+        "either", "与父母或监护人联系", "contacts", "month", where={"with": ["父母", "监护人"]}
+    )
+    contacts = log(
+        [contact("a", "2015-09-05", "父母", "电话"), contact("a", "2015-10-05", "监护人", "电话")]
+    )
+    figures = compute(
+        repo([child("a")], {"contacts": contacts}, standards=(either,)), AUTUMN, AFTER
+    )
+    assert due_done(figures, "either") == (5, 2)
 
 
 # ---------------------------------------------------------------------------- §6.3
