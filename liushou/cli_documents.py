@@ -1,1 +1,170 @@
 """Commands that write Word documents, contact cards and rosters (registered on cli.app)."""
+
+
+# --- card and roster commands ---
+
+from pathlib import Path  # noqa: E402
+
+import typer  # noqa: E402
+
+from .api import load  # noqa: E402
+from .cli import Options, _fail, _write, app, settings_failure  # noqa: E402
+from .findings import ERROR  # noqa: E402
+from .model import Repository  # noqa: E402
+from .roster import (  # noqa: E402
+    card_docx,
+    grade_label,
+    parse_class_key,
+    roster_children,
+    roster_csv,
+    roster_md,
+    roster_rows,
+    roster_xlsx,
+)
+from .settings import SettingsError  # noqa: E402
+
+ROSTER_FORMATS = ("xlsx", "csv", "md")
+CARDS_FULL_WARNING = (
+    "注意：输出含完整的电话号码和身份证号，仅限校内工作使用，请妥善保管，不要外传。"
+)
+
+
+def _cards_load(opts: Options) -> Repository:
+    try:
+        repo, findings = load(opts.repo)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+    errors = sum(f.severity == ERROR for f in findings)
+    if errors:
+        typer.echo(
+            f"注意：档案和日志中有 {errors} 处错误，出错的字段不会列出；请运行 liushou check 查看。",
+            err=True,
+        )
+    return repo
+
+
+def _cards_class_key(text: str) -> str:
+    try:
+        grade, klass = parse_class_key(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--class") from None
+    return f"{grade}-{klass}"
+
+
+def _cards_scope(key: str | None) -> str:
+    if key is None:
+        return "全校"
+    grade, klass = parse_class_key(key)
+    return f"{grade_label(grade)}{klass}班"
+
+
+def _cards_refuse_overwrite(output: Path | None, default: Path, root: Path, force: bool) -> None:
+    """Stop before any work is written over: a card or roster may have been filled in by hand."""
+    path = output if output is not None else root / default
+    if str(path) == "-":
+        return
+    if path.is_dir():
+        raise _fail(f"{path} 是文件夹；-o 应给出文件路径")
+    if path.exists() and not force:
+        raise _fail(f"{path} 已存在，未覆盖；如需覆盖请加 --force")
+
+
+def _cards_write(data: str | bytes, output: Path | None, default: Path, root: Path) -> None:
+    try:
+        _write(data, output, default, root)
+    except OSError as error:
+        raise _fail(f"无法写入 {output or root / default}：{error.strerror or error}") from None
+
+
+@app.command()
+def card(
+    ctx: typer.Context,
+    child_id: str = typer.Argument(
+        None, help="儿童编号（档案文件名），如 yl-2013-0203。", show_default=False
+    ),
+    class_key: str = typer.Option(
+        None, "--class", help="为一个班在册的全部留守儿童生成，写成“年级-班”，如 3-2。"
+    ),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="输出文件；默认写到 reports/cards/编号.docx 或 reports/cards/3-2班.docx，- 表示标准输出。",
+    ),
+    full: bool = typer.Option(
+        False, "--full", help="显示完整的电话号码和身份证号（默认打码，如 138****5678）。"
+    ),
+    force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+) -> None:
+    """生成留守儿童档案卡（联系卡）Word 文档：一名儿童，或一个班每人一页。"""
+    if child_id is None and class_key is None:
+        raise _fail("请给出儿童编号（如 liushou card yl-2013-0203）或班级（如 --class 3-2）")
+    if child_id is not None and class_key is not None:
+        raise _fail("儿童编号和 --class 只能给出一个")
+    opts: Options = ctx.obj
+    key = _cards_class_key(class_key) if class_key is not None else None
+    repo = _cards_load(opts)
+    if key is None:
+        child = repo.children.get(child_id)
+        if child is None:
+            raise _fail(f"没有编号为 {child_id} 的儿童档案（应为 children/ 下某个档案的文件名）")
+        children, default = [child], Path("reports") / "cards" / f"{child_id}.docx"
+    else:
+        children = roster_children(repo, key, opts.today)
+        if not children:
+            raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
+        default = Path("reports") / "cards" / f"{key}班.docx"
+    _cards_refuse_overwrite(output, default, repo.root, force)
+    if full:
+        typer.echo(CARDS_FULL_WARNING, err=True)
+    _cards_write(card_docx(children, repo.settings, full=full), output, default, repo.root)
+
+
+@app.command()
+def roster(
+    ctx: typer.Context,
+    class_key: str = typer.Option(
+        None, "--class", help="只列一个班，写成“年级-班”，如 3-2；默认全校。"
+    ),
+    fmt: str = typer.Option(
+        "xlsx",
+        "--format",
+        help="输出格式：xlsx（默认，Excel/WPS 表格）、csv（供其他软件导入）或 md（Markdown 表格）。",
+    ),
+    full: bool = typer.Option(
+        False, "--full", help="显示完整的电话号码和身份证号（默认打码，如 138****5678）。"
+    ),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="输出文件；默认写到 reports/花名册.xlsx（或 reports/花名册-3-2班.xlsx），md 默认输出到屏幕，- 表示标准输出。",
+    ),
+    force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+) -> None:
+    """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码）。"""
+    if fmt not in ROSTER_FORMATS:
+        raise typer.BadParameter(f"应为 {', '.join(ROSTER_FORMATS)} 之一", param_hint="--format")
+    opts: Options = ctx.obj
+    key = _cards_class_key(class_key) if class_key is not None else None
+    repo = _cards_load(opts)
+    rows = roster_rows(repo, key, full=full, today=opts.today)
+    if key is not None and not rows:
+        raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
+    if not rows:
+        typer.echo(f"注意：{opts.today} 没有在册的留守儿童，花名册只有表头。", err=True)
+    name = "花名册" + (f"-{key}班" if key else "")
+    default = Path("reports") / f"{name}.{fmt}"
+    if fmt == "md" and output is None:
+        output = Path("-")
+    _cards_refuse_overwrite(output, default, repo.root, force)
+    if full:
+        typer.echo(CARDS_FULL_WARNING, err=True)
+    if fmt == "xlsx":
+        title = f"{repo.settings.school}留守儿童花名册（{_cards_scope(key)}，{opts.today}）"
+        data: str | bytes = roster_xlsx(rows, title)
+    elif fmt == "csv":
+        data = roster_csv(rows)
+    else:
+        data = roster_md(rows)
+    _cards_write(data, output, default, repo.root)

@@ -94,7 +94,9 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
     text = decode(data, file, findings)
     if text is None:
         return LoadedLog(None, findings)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    del text  # only the check that it decodes was needed; stream the rows instead
+    encoding = "gb18030" if any(f.code == "LS008" for f in findings) else "utf-8-sig"
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
@@ -105,7 +107,8 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
         header_line = reader.line_num
         header = [cell.strip().lstrip("\ufeff") for cell in header]
         width = len(header)
-        rows: list[list[str]] = []
+        # Cells go straight into per-column lists: a list of rows would double peak memory.
+        columns: list[list[str]] = [[] for _ in range(width)]
         lines: list[int] = []
         previous = reader.line_num
         for row in reader:
@@ -129,7 +132,8 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
                     continue
                 else:
                     row = row + [""] * (width - len(row))
-            rows.append(row)
+            for column, cell in zip(columns, row):
+                column.append(cell)
             lines.append(start)
     except csv.Error as exc:
         findings.append(finding("LS009", file, reader.line_num, detail=f"CSV 格式错误：{exc}"))
@@ -146,7 +150,6 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
         )
     if missing or len(seen) != len(header):
         return LoadedLog(None, findings, tuple(header))
-    columns = list(zip(*rows)) if rows else [()] * width
     frame = pd.DataFrame(
         {col: pd.Series(values, dtype=object).str.strip() for col, values in zip(header, columns)}
     )

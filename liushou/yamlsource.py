@@ -15,6 +15,8 @@ try:  # libyaml's composer is several times faster; fall back to the pure-Python
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
+_STR = "tag:yaml.org,2002:str"
+
 # Values whose construction failed (an impossible date such as 2015-02-30).
 INVALID = object()
 
@@ -64,12 +66,10 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     text = decode(data, file, out.findings)
     if text is None:
         return out
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if not text.strip():
         out.findings.append(finding("LS006", file, 1))
         return out
-    tab_lines = _tab_indented_lines(text)
+    tab_lines = _tab_indented_lines(text) if "\t" in text else []
     for line in tab_lines:
         out.findings.append(finding("LS004", file, line, 1))
     loader = _Loader(text)
@@ -152,6 +152,8 @@ def _build(node: yaml.Node, path: str, out: ParsedYaml, file: str, constructor: 
 def _scalar(node: yaml.Node, constructor: Any) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return INVALID
+    if node.tag == _STR:  # most values are text; skip the constructor's dispatch for them
+        return node.value
     try:
         value = constructor.construct_object(node, deep=True)
     except (ValueError, TypeError, yaml.YAMLError, OverflowError):

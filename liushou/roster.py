@@ -1,0 +1,510 @@
+"""The 花名册 (roster) and the 档案卡/联系卡 (contact cards): masked by default, safe to open.
+
+Privacy (SPEC §8): phones and ID numbers are masked unless the caller asks for them in full.
+A roster never holds an address. Spreadsheet output neutralises cells that Excel or WPS would
+read as a formula (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .metrics import in_care
+from .model import Child, Repository, Settings
+from .render import GRADE_NAMES
+
+COLUMNS = (
+    "序号",
+    "编号",
+    "姓名",
+    "性别",
+    "出生日期",
+    "身份证号",
+    "年级",
+    "班级",
+    "留守类型",
+    "监护类型",
+    "监护人",
+    "监护人电话",
+    "父母务工地",
+    "父母电话",
+    "帮扶教师",
+    "寄宿",
+    "重点帮扶",
+)
+
+_MOBILE = re.compile(r"^(1[3-9]\d)\d{4}(\d{4})$")
+_LANDLINE = re.compile(r"^(0\d{2,3}-?)\d{3,4}(\d{4})$")
+_CLASS_KEY = re.compile(r"^\s*(\d+)\s*(?:-|－|年级)\s*(\d+)\s*班?\s*$")
+# Leading characters that make Excel/WPS treat a cell as a formula (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ---------------------------------------------------------------------------- masking
+
+
+def mask_phone(phone: str | None) -> str:
+    """Hide the middle of a phone number.
+
+    A mobile keeps its first 3 and last 4 digits ("13812345678" -> "138****5678"); a landline
+    keeps its area code (and hyphen) and last 4 digits ("0839-5371785" -> "0839-****1785").
+    Anything else keeps at most its last 4 digits.
+
+    Args:
+        phone: the number as written in the record, or None.
+
+    Returns:
+        The masked number; "" for an empty one.
+    """
+    text = str(phone or "").strip().replace(" ", "")
+    if not text:
+        return ""
+    if match := _MOBILE.match(text):
+        return f"{match[1]}****{match[2]}"
+    if match := _LANDLINE.match(text):
+        return f"{match[1]}****{match[2]}"
+    digits = re.sub(r"\D", "", text)
+    return "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def mask_id_number(number: str | None) -> str:
+    """Keep the first 6 (region) and last 4 characters of an 18-character ID number.
+
+    "510823200701010018" -> "510823********0018"; the birth date is hidden. Anything that is
+    not 18 characters long is hidden entirely ("****").
+    """
+    text = str(number or "").strip()
+    if not text:
+        return ""
+    if len(text) == 18:
+        return f"{text[:6]}{'*' * 8}{text[-4:]}"
+    return "****"
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix `'` to a text that a spreadsheet would run as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def parse_class_key(text: str) -> tuple[int, int]:
+    """ "3-2" (or "3年级2班") -> (3, 2).
+
+    Raises:
+        ValueError: the text names no class; the message is in Chinese.
+    """
+    match = _CLASS_KEY.match(text or "")
+    if not match:
+        raise ValueError(f"班级应写成“年级-班”，例如 3-2 表示三年级2班，而不是“{text}”")
+    return int(match[1]), int(match[2])
+
+
+def grade_label(grade: Any) -> str:
+    """3 -> "三年级", 7 -> "初一"; a grade outside 0..9 as written."""
+    if isinstance(grade, int) and not isinstance(grade, bool) and 0 <= grade < len(GRADE_NAMES):
+        return GRADE_NAMES[grade]
+    return "" if grade is None else str(grade)
+
+
+def class_label(child: Child) -> str:
+    """ "三年级2班", or what is known of it."""
+    klass = child.get("class")
+    return grade_label(child.get("grade")) + (f"{klass}班" if klass is not None else "")
+
+
+def _int_or_last(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 10**6
+
+
+def roster_order(child: Child) -> tuple:
+    """Grade, class, name (Unicode order), then id: the order of rosters and class cards."""
+    return (
+        _int_or_last(child.get("grade")),
+        _int_or_last(child.get("class")),
+        str(child.get("name") or ""),
+        child.id,
+    )
+
+
+def roster_children(repo: Repository, class_key: str | None, today: dt.date) -> list[Child]:
+    """The children on today's roster (in care today, SPEC §6), optionally of one class, sorted.
+
+    A child whose 转出/辍学/… takes effect after today is still in care, so still listed.
+
+    Raises:
+        ValueError: class_key is malformed.
+    """
+    wanted = parse_class_key(class_key) if class_key is not None else None
+    chosen = []
+    for child in repo.children.values():
+        if not in_care(child, today):
+            continue
+        if wanted and (child.get("grade"), child.get("class")) != wanted:
+            continue
+        chosen.append(child)
+    return sorted(chosen, key=roster_order)
+
+
+def _yes_no(value: Any) -> str:
+    return {True: "是", False: "否"}.get(value, "") if isinstance(value, bool) else ""
+
+
+def _parents(child: Child) -> list[dict[str, Any]]:
+    parents = child.get("parents")
+    return [p for p in parents if isinstance(p, dict)] if isinstance(parents, list) else []
+
+
+def _joined(child: Child, key: str, show=str) -> str:
+    parts = []
+    for parent in _parents(child):
+        value = parent.get(key)
+        if value:
+            parts.append(f"{parent.get('relation') or '父母'} {show(value)}")
+    return "；".join(parts)
+
+
+def roster_rows(
+    repo: Repository,
+    class_key: str | None = None,
+    full: bool = False,
+    today: dt.date | None = None,
+) -> list[dict[str, Any]]:
+    """The 花名册: one row per left-behind child in care today, sorted by grade, class, name.
+
+    Args:
+        repo: the loaded repository.
+        class_key: "3-2" for one class; None for the whole school.
+        full: show phone and ID numbers in full instead of masked.
+        today: the roster's date (default: the clock's date).
+
+    Returns:
+        Rows as dicts keyed by COLUMNS, in that order. 序号 is an int and 出生日期 a date (or "");
+        everything else is text. No address is ever included.
+
+    Raises:
+        ValueError: class_key is malformed (Chinese message).
+    """
+    today = today or dt.date.today()
+    phone = str if full else mask_phone
+    id_number = str if full else mask_id_number
+    rows = []
+    for number, child in enumerate(roster_children(repo, class_key, today), start=1):
+        guardian = child.get("guardian") if isinstance(child.get("guardian"), dict) else {}
+        who = guardian.get("name") or ""
+        if who and guardian.get("relation"):
+            who += f"（{guardian['relation']}）"
+        klass = child.get("class")
+        birth = child.get("birth_date")
+        values = (
+            number,
+            child.id,
+            child.get("name") or "",
+            child.get("gender") or "",
+            birth if isinstance(birth, dt.date) else "",
+            id_number(child.get("id_number")) if child.get("id_number") else "",
+            grade_label(child.get("grade")),
+            f"{klass}班" if klass is not None else "",
+            child.get("left_behind.type") or "",
+            child.get("guardianship") or "",
+            who,
+            phone(guardian["phone"]) if guardian.get("phone") else "",
+            _joined(child, "work_place"),
+            _joined(child, "phone", phone),
+            child.get("care.mentor") or "",
+            _yes_no(child.get("boarding", False)),
+            _yes_no(child.get("care.focus", False)),
+        )
+        rows.append({column: _plain(value) for column, value in zip(COLUMNS, values)})
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    # Every cell is text except 序号 (int) and 出生日期 (date); YAML may hand over numbers.
+    if isinstance(value, (int, dt.date)) and not isinstance(value, bool):
+        return value
+    return str(value)
+
+
+# ---------------------------------------------------------------------------- writers
+
+
+def _cell_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def roster_csv(rows: list[dict[str, Any]]) -> bytes:
+    """The roster as CSV: UTF-8 with BOM and CRLF line ends, so Excel and WPS read the Chinese.
+
+    Formula-like cells are neutralised. Excel may still show a long digit string (a phone or ID
+    number given in full) as a number; the xlsx roster keeps them as text.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([neutralise(_cell_text(row.get(c, ""))) for c in COLUMNS])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _display_width(text: str) -> int:
+    # CJK characters take two columns in a spreadsheet.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
+    """The roster as an Excel workbook: bold frozen header, fitted columns, text kept as text.
+
+    Args:
+        rows: from roster_rows.
+        title: shown in the workbook properties and the printed page header.
+
+    Returns:
+        The .xlsx file's bytes. Every text cell is a string cell (so phone and ID numbers stay
+        digits, not numbers), formula-like ones neutralised; 出生日期 is a date cell.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "花名册"
+    book.properties.title = title
+    book.properties.creator = "liushou"
+    sheet.append(list(COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    widths = [_display_width(c) for c in COLUMNS]
+    for r, row in enumerate(rows, start=2):
+        for c, column in enumerate(COLUMNS, start=1):
+            value = row.get(column, "")
+            cell = sheet.cell(row=r, column=c)
+            if isinstance(value, dt.date):
+                cell.value = value
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, int) and not isinstance(value, bool):
+                cell.value = value
+            else:
+                text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+                cell.value = text or None  # an empty string would be stored as a string cell
+                cell.number_format = "@"  # stays text when someone edits it
+            widths[c - 1] = max(widths[c - 1], _display_width(_cell_text(value)))
+    for c, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(c)].width = min(width + 2, 50)
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.oddHeader.center.text = title.replace("&", "&&")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def roster_md(rows: list[dict[str, Any]]) -> str:
+    """The roster as a Markdown table."""
+
+    def cell(value: Any) -> str:
+        text = _cell_text(value).replace("\\", "\\\\").replace("|", "\\|")
+        return " ".join(text.split())
+
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(cell(row.get(c, "")) for c in COLUMNS) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------- cards
+
+CARD_TITLE = "留守儿童档案卡（联系卡）"
+CARD_NOTICE = "本卡含儿童及家庭个人信息，仅供帮扶教师工作使用，请妥善保管，不得外传。"
+_BODY_FONT = "宋体"
+_VALUE_FONT = "仿宋"
+
+
+def _flag(value: Any, yes: str, no: str) -> str:
+    return (yes if value else no) if isinstance(value, bool) else ""
+
+
+def _date_text(value: Any) -> str:
+    return (
+        value.isoformat() if isinstance(value, dt.date) else ("" if value is None else str(value))
+    )
+
+
+def _lines(*pairs: tuple[str, Any]) -> list[str]:
+    """ "标签：值" lines for the values that are present."""
+    return [f"{label}：{_date_text(v)}" for label, v in pairs if v not in (None, "", [])]
+
+
+def card_fields(child: Child, full: bool = False) -> list[tuple[str, list[str]]]:
+    """The card's rows: (label, lines of the value), every record field with a Chinese label.
+
+    Args:
+        child: the child's record.
+        full: phone and ID numbers in full; masked otherwise (SPEC §8).
+    """
+    phone = (lambda v: str(v) if v else None) if full else (lambda v: mask_phone(v) or None)
+    get = child.get
+    status = get("status") or ""
+    if status and status != "在校" and get("status_date"):
+        status += f"（{_date_text(get('status_date'))}起）"
+    left = get("left_behind.type") or ""
+    span = _lines(("留守起始", get("left_behind.since")), ("留守结束", get("left_behind.until")))
+    rows: list[tuple[str, list[str]]] = [
+        ("编号", [child.id]),
+        ("姓名", [get("name") or ""]),
+        ("性别", [get("gender") or ""]),
+        ("出生日期", [_date_text(get("birth_date"))]),
+        ("身份证号", [(str if full else mask_id_number)(get("id_number") or "")]),
+        ("年级班级", [class_label(child)]),
+        ("寄宿", [_flag(get("boarding", False), "寄宿", "走读")]),
+        ("入学日期", [_date_text(get("enrolled_on"))]),
+        ("在校状态", [status]),
+        ("家庭住址", [get("address") or ""]),
+        ("留守类型", [left, *span] if left or span else [""]),
+        ("监护类型", [get("guardianship") or ""]),
+    ]
+    for parent in _parents(child):
+        relation = parent.get("relation") or "父母"
+        rows.append(
+            (
+                f"父母（{relation}）",
+                _lines(
+                    ("姓名", parent.get("name")),
+                    ("电话", phone(parent.get("phone"))),
+                    ("务工地址", parent.get("work_place")),
+                    ("务工单位", parent.get("employer")),
+                    ("单位电话", phone(parent.get("employer_phone"))),
+                ),
+            )
+        )
+    if not _parents(child):
+        rows.append(("父母", [""]))
+    guardian = get("guardian") if isinstance(get("guardian"), dict) else {}
+    rows.append(
+        (
+            "监护人",
+            _lines(
+                ("姓名", guardian.get("name")),
+                ("关系", guardian.get("relation")),
+                ("年龄", guardian.get("age")),
+                ("职业", guardian.get("occupation")),
+                ("住址", guardian.get("address")),
+                ("电话", phone(guardian.get("phone"))),
+                ("健康", guardian.get("health")),
+                ("文化程度", guardian.get("literacy")),
+            ),
+        )
+    )
+    interests = get("profile.interests")
+    consent = _lines(("同意人", get("consent.by")), ("日期", get("consent.on")))
+    rows += [
+        ("性格特征", [get("profile.personality") or ""]),
+        ("兴趣爱好", ["、".join(map(str, interests)) if isinstance(interests, list) else ""]),
+        ("健康状况", [get("profile.health") or ""]),
+        ("帮扶教师", [get("care.mentor") or ""]),
+        ("学习帮手", [get("care.buddy") or ""]),
+        ("重点帮扶", [_flag(get("care.focus", False), "是", "否")]),
+        ("个别方案", [get("care.plan") or ""]),
+        ("计划免疫", [_flag(get("care.vaccinated"), "已完成", "未完成")]),
+        ("平安保险", [_flag(get("care.insured"), "已参保", "未参保")]),
+        ("建档同意", ["；".join(consent)]),
+        ("备注", [get("notes") or ""]),
+    ]
+    return [(label, lines or [""]) for label, lines in rows]
+
+
+def _set_font(target: Any, name: str) -> None:
+    """Set a run's or style's font for Latin and East Asian text alike."""
+    from docx.oxml.ns import qn
+
+    target.font.name = name  # creates rPr/rFonts; Word reads Chinese glyphs from w:eastAsia
+    target.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+def card_docx(children: Iterable[Child], settings: Settings, full: bool = False) -> bytes:
+    """Contact cards as a Word document: one A4 page per child, page breaks between.
+
+    Args:
+        children: the children, in the order to print.
+        settings: the school settings (the school's name heads each card).
+        full: phone and ID numbers in full; masked otherwise (SPEC §8).
+
+    Returns:
+        The .docx file's bytes.
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    document.core_properties.title = CARD_TITLE
+    document.core_properties.author = settings.school
+    document.core_properties.last_modified_by = settings.school
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Mm(20))
+    section.top_margin = section.bottom_margin = Mm(18)
+    normal = document.styles["Normal"]
+    _set_font(normal, _BODY_FONT)
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(0)
+
+    for index, child in enumerate(children):
+        if index:
+            document.add_page_break()
+        school = document.add_paragraph()
+        school.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = school.add_run(settings.school)
+        run.font.size = Pt(12)
+        title = document.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title.paragraph_format.space_after = Pt(8)
+        run = title.add_run(CARD_TITLE)
+        run.bold = True
+        run.font.size = Pt(16)
+        _set_font(run, _BODY_FONT)
+
+        fields = card_fields(child, full=full)
+        table = document.add_table(rows=len(fields), cols=2)
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        # Word reads cell widths, LibreOffice and WPS the grid's: set both.
+        table.columns[0].width, table.columns[1].width = Mm(30), Mm(140)
+        for (label, lines), row in zip(fields, table.rows):
+            head, body = row.cells
+            head.width, body.width = Mm(30), Mm(140)
+            head.paragraphs[0].add_run(label).bold = True
+            for n, line in enumerate(lines):
+                paragraph = body.paragraphs[0] if n == 0 else body.add_paragraph()
+                _set_font(paragraph.add_run(line), _VALUE_FONT)
+        notice = document.add_paragraph()
+        notice.paragraph_format.space_before = Pt(6)
+        run = notice.add_run(CARD_NOTICE)
+        run.font.size = Pt(9)
+        signature = document.add_paragraph()
+        signature.paragraph_format.space_before = Pt(12)
+        signature.add_run("帮扶教师（签名）：____________　　　　填卡日期：______年____月____日")
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

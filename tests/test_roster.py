@@ -1,0 +1,366 @@
+"""Rosters (花名册) and contact cards: masking, spreadsheet safety, Word output, the commands."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import shutil
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from liushou.api import load
+from liushou.cli import app
+from liushou.metrics import in_care
+from liushou.roster import (
+    COLUMNS,
+    mask_id_number,
+    mask_phone,
+    neutralise,
+    parse_class_key,
+    roster_csv,
+    roster_md,
+    roster_rows,
+    roster_xlsx,
+)
+
+from .repo_factory import CHILD, write_repo
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
+TODAY = "2016-01-20"
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# Full numbers of yl-2013-0203 (3-2 班): its ID number and its guardian's landline.
+CHILD_3_2 = "yl-2013-0203"
+ID_3_2 = "510899200702115956"
+GUARDIAN_PHONE_3_2 = "0839-5371785"
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def school(tmp_path) -> Path:
+    """A copy of the example school, so that reports land in tmp_path."""
+    return Path(shutil.copytree(EXAMPLE, tmp_path / "yangliu"))
+
+
+def at(root: Path, *args: str):
+    return run("--today", TODAY, "-C", str(root), *args)
+
+
+def xlsx_texts(path: Path) -> list[str]:
+    sheet = openpyxl.load_workbook(path).active
+    return [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+
+
+def docx_text(path: Path) -> str:
+    document = docx.Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- masking
+
+
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        ("13812345678", "138****5678"),
+        ("0839-5371785", "0839-****1785"),
+        ("08395371785", "0839****1785"),
+        ("010-12345678", "010-****5678"),
+        ("", ""),
+        (None, ""),
+        ("12345", "****"),
+    ],
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize(
+    "number, masked",
+    [
+        ("510823200701010018", "510823********0018"),
+        ("51082320070101001X", "510823********001X"),
+        ("5108232007", "****"),
+        (None, ""),
+    ],
+)
+def test_mask_id_number(number, masked):
+    assert mask_id_number(number) == masked
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_text_is_neutralised(value):
+    assert neutralise(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["2016-01-20", "0839-****1785", "张三", "", 7])
+def test_ordinary_values_are_kept(value):
+    assert neutralise(value) == value
+
+
+def test_class_key():
+    assert parse_class_key("3-2") == (3, 2)
+    assert parse_class_key("3年级2班") == (3, 2)
+    with pytest.raises(ValueError, match="3-2"):
+        parse_class_key("三二")
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def example_rows(**options):
+    repo, _ = load(EXAMPLE, use_cache=False)
+    return repo, roster_rows(repo, today=dt.date.fromisoformat(TODAY), **options)
+
+
+def test_roster_lists_the_children_in_care_today_sorted():
+    repo, rows = example_rows()
+    day = dt.date.fromisoformat(TODAY)
+    expected = {c.id for c in repo.children.values() if in_care(c, day)}
+    assert {r["编号"] for r in rows} == expected
+    assert len(rows) == len(expected) == 27
+    # 转出, 辍学 and a child whose parents came home are not on it.
+    assert not {"yl-2013-0217", "yl-2010-0107", "yl-2012-0114"} & expected
+    assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
+    order = [
+        (repo.children[r["编号"]].get("grade"), repo.children[r["编号"]].get("class"), r["姓名"])
+        for r in rows
+    ]
+    assert order == sorted(order)
+    assert all(tuple(r) == COLUMNS for r in rows)
+
+
+def test_roster_of_one_class_masks_by_default_and_has_no_address():
+    repo, rows = example_rows(class_key="3-2")
+    assert {(r["年级"], r["班级"]) for r in rows} == {("三年级", "2班")}
+    row = next(r for r in rows if r["编号"] == CHILD_3_2)
+    assert row["身份证号"] == "510899********5956"
+    assert row["监护人电话"] == "0839-****1785"
+    assert row["监护人"] == "胡国富（祖父）"
+    assert row["出生日期"] == dt.date(2007, 2, 11)
+    address = repo.children[CHILD_3_2].get("address")
+    assert not any(address in str(v) for r in rows for v in r.values())
+    _, full = example_rows(class_key="3-2", full=True)
+    row = next(r for r in full if r["编号"] == CHILD_3_2)
+    assert (row["身份证号"], row["监护人电话"]) == (ID_3_2, GUARDIAN_PHONE_3_2)
+
+
+def test_markdown_roster_escapes_pipes():
+    _, rows = example_rows(class_key="3-2")
+    rows[0]["姓名"] = "甲|乙"
+    text = roster_md(rows)
+    assert text.splitlines()[0] == "| " + " | ".join(COLUMNS) + " |"
+    assert "甲\\|乙" in text
+    assert len(text.splitlines()) == 2 + len(rows)
+
+
+# ---------------------------------------------------------------------------- roster command
+
+
+def test_default_roster_is_a_masked_xlsx(school):
+    result = at(school, "roster")
+    assert result.exit_code == 0, result.output
+    path = school / "reports" / "花名册.xlsx"
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == list(COLUMNS)
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.max_row == 1 + 27
+    texts = xlsx_texts(path)
+    assert not [t for t in texts if MOBILE.search(t) or ID_NUMBER.search(t)]
+    assert "510899********5956" in texts
+    # Phone and ID cells are text, the birth date a real date.
+    header = [c.value for c in sheet[1]]
+    column = header.index("身份证号")
+    ids = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value]
+    assert ids and all(c.data_type == "s" for c in ids)
+    birth = sheet.cell(row=2, column=header.index("出生日期") + 1)
+    assert isinstance(birth.value, dt.datetime)
+
+
+def test_full_roster_has_the_numbers_and_warns(school):
+    result = at(school, "roster", "--class", "3-2", "--full")
+    assert result.exit_code == 0, result.output
+    assert "完整的电话号码和身份证号" in result.stderr
+    texts = xlsx_texts(school / "reports" / "花名册-3-2班.xlsx")
+    assert ID_3_2 in texts and GUARDIAN_PHONE_3_2 in texts
+    assert any(MOBILE.search(t) for t in texts)
+
+
+def test_csv_roster_has_bom_and_crlf(school):
+    result = at(school, "roster", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    data = (school / "reports" / "花名册.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert text.count("\r\n") == 1 + 27
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[0] == list(COLUMNS)
+    assert not MOBILE.search(text) and not ID_NUMBER.search(text)
+
+
+def test_markdown_roster_goes_to_stdout(school):
+    result = at(school, "roster", "--format", "md", "--class", "3-2")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("| 序号 | 编号 | 姓名 |")
+    assert "胡俊豪" in result.stdout
+    assert not (school / "reports").exists()
+
+
+def test_roster_refuses_to_overwrite_without_force(school):
+    assert at(school, "roster").exit_code == 0
+    path = school / "reports" / "花名册.xlsx"
+    path.write_bytes(b"edited by hand")
+    result = at(school, "roster")
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert path.read_bytes() == b"edited by hand"
+    assert at(school, "roster", "--force").exit_code == 0
+    assert path.read_bytes().startswith(b"PK")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--class", "8-1"), ("--class", "三二"), ("--format", "pdf")],
+)
+def test_roster_usage_problems_exit_2(school, args):
+    assert at(school, "roster", *args).exit_code == 2
+
+
+def test_settings_problem_exits_2(tmp_path):
+    result = run("-C", str(tmp_path), "roster")
+    assert result.exit_code == 2
+    assert "LS901" in result.stderr
+
+
+# ---------------------------------------------------------------------------- formula injection
+
+
+def injected(tmp_path) -> Path:
+    child = (
+        CHILD.format(id="c1")
+        .replace("name: 测试儿童", "name: \"=HYPERLINK('http://x','点我')\"")
+        .replace("name: 测试祖母", 'name: "@SUM(1+1)"')
+        .replace("work_place: 广东省某市", 'work_place: "+广东省某市"')
+    )
+    return write_repo(tmp_path / "repo", {"2/1/c1.yaml": child + 'notes: "=1+1"\n'})
+
+
+def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path):
+    root = injected(tmp_path)
+    assert at(root, "roster", "--format", "csv").exit_code == 0
+    assert at(root, "roster").exit_code == 0
+    text = (root / "reports" / "花名册.csv").read_bytes().decode("utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    cells = dict(zip(header, row))
+    assert cells["姓名"] == "'=HYPERLINK('http://x','点我')"
+    assert cells["监护人"] == "'@SUM(1+1)（祖母）"
+    assert cells["出生日期"] == "2008-03-04"
+    sheet = openpyxl.load_workbook(root / "reports" / "花名册.xlsx").active
+    cells = {h.value: c for h, c in zip(sheet[1], sheet[2])}
+    assert cells["姓名"].value == "'=HYPERLINK('http://x','点我')"
+    assert cells["姓名"].data_type == "s"
+    assert cells["监护人"].value.startswith("'@")
+    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+
+
+def test_writers_neutralise_without_the_cli():
+    rows = [dict.fromkeys(COLUMNS, "") | {"序号": 1, "姓名": "=cmd", "父母务工地": "-x"}]
+    assert "'=cmd" in roster_csv(rows).decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(roster_xlsx(rows, "测试"))).active
+    values = [c.value for c in sheet[2]]
+    assert "'=cmd" in values and "'-x" in values
+
+
+# ---------------------------------------------------------------------------- cards
+
+
+def test_class_cards_one_page_each(school):
+    result = at(school, "card", "--class", "3-2", "--full")
+    assert result.exit_code == 0, result.output
+    path = school / "reports" / "cards" / "3-2班.docx"
+    document = docx.Document(str(path))
+    assert document.element.xml.count('w:type="page"') == 3 - 1
+    assert len(document.tables) == 3
+    text = docx_text(path)
+    for name in ("胡俊豪", "朱雨欣", "林佳怡"):
+        assert name in text
+    assert GUARDIAN_PHONE_3_2 in text and ID_3_2 in text
+    assert "留守儿童档案卡（联系卡）" in text and "杨柳镇中心小学" in text
+    assert "{{" not in text
+    section = document.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+
+
+def test_card_masks_numbers_unless_full(school):
+    result = at(school, "card", CHILD_3_2)
+    assert result.exit_code == 0, result.output
+    text = docx_text(school / "reports" / "cards" / f"{CHILD_3_2}.docx")
+    assert "胡俊豪" in text and "0839-****1785" in text
+    assert "青禾县杨柳镇石桥村3组" in text  # the card is the archive: it keeps the address
+    assert not MOBILE.search(text) and not ID_NUMBER.search(text)
+    assert GUARDIAN_PHONE_3_2 not in text
+
+
+def test_card_labels_every_archive_field(school):
+    at(school, "card", CHILD_3_2, "-o", str(school / "card.docx"))
+    text = docx_text(school / "card.docx")
+    for label in ("姓名", "性别", "出生日期", "身份证号", "年级班级", "家庭住址", "留守类型"):
+        assert label in text
+    for label in ("监护类型", "父母（父亲）", "监护人", "性格特征", "兴趣爱好", "健康状况"):
+        assert label in text
+    for label in ("帮扶教师", "学习帮手", "重点帮扶", "个别方案", "计划免疫", "平安保险", "备注"):
+        assert label in text
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("no-such-child",), (), ("--class", "8-1"), (CHILD_3_2, "--class", "3-2")],
+)
+def test_card_problems_exit_2(school, args):
+    result = at(school, "card", *args)
+    assert result.exit_code == 2
+    assert result.stderr.strip()
+    assert not (school / "reports").exists()
+
+
+def test_card_refuses_to_overwrite_without_force(school):
+    assert at(school, "card", CHILD_3_2).exit_code == 0
+    path = school / "reports" / "cards" / f"{CHILD_3_2}.docx"
+    path.write_bytes(b"filled in by hand")
+    result = at(school, "card", CHILD_3_2)
+    assert result.exit_code == 2
+    assert "已存在" in result.stderr
+    assert path.read_bytes() == b"filled in by hand"
+    assert at(school, "card", CHILD_3_2, "--force").exit_code == 0
+    assert path.read_bytes().startswith(b"PK")
+
+
+def test_card_and_roster_have_chinese_help():
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name in ("card", "roster"):
+        command = group.commands[name]
+        assert re.search(r"[\u4e00-\u9fff]", command.help), name
+        for param in command.params:
+            assert re.search(r"[\u4e00-\u9fff]", param.help or ""), (name, param.name)
+
+
+def test_output_to_a_folder_exits_2(school):
+    result = at(school, "roster", "-o", str(school / "children"))
+    assert result.exit_code == 2
+    assert "文件夹" in result.stderr
