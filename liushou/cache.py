@@ -18,7 +18,7 @@ from typing import Any
 from . import __version__
 
 # Bump when what a file parses to changes shape, so old entries are dropped.
-_FORMAT = f"{__version__}-1"
+_FORMAT = f"{__version__}-2"
 
 
 def digest(data: bytes) -> str:

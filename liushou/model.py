@@ -87,8 +87,8 @@ class Child:
 
     `record` holds the values as the school wrote them, nested as in the YAML file, with dates
     as `datetime.date`. A value that failed validation is left out of `record`, so downstream
-    code only ever sees well-typed values. `positions` maps a dotted key ("care.mentor",
-    "parents.0.phone") to its (line, column), both 1-based.
+    code only ever sees well-typed values. `positions` maps the dotted keys that checks across
+    files point at ("id", "care.mentor") to their (line, column), both 1-based.
     """
 
     id: str

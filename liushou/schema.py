@@ -114,8 +114,9 @@ _EXPECTED = {
     "list": "列表",
 }
 
-# Values with personal data: their findings must never echo the value.
-_PRIVATE_KINDS = ("phone", "id_number")
+# Keys whose position a check across files reports (duplicate ids, unknown mentors).
+CROSS_FILE_KEYS = ("id", "care.mentor")
+
 
 
 class _Context:
@@ -154,7 +155,10 @@ def validate_child(parsed: ParsedYaml, file: str, stem: str) -> tuple[Child | No
     record = _check_mapping(parsed.value, CHILD_FIELDS, "", ctx)
     _check_record(record, stem, ctx)
     child_id = record.get("id") if isinstance(record.get("id"), str) else stem
-    return Child(child_id, file, record, dict(parsed.positions)), ctx.findings
+    # Only the keys that checks across files point at are kept: at county scale the full map
+    # would be most of the memory a check needs.
+    kept = {k: parsed.positions[k] for k in CROSS_FILE_KEYS if k in parsed.positions}
+    return Child(child_id, file, record, kept), ctx.findings
 
 
 def _check_mapping(
