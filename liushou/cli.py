@@ -70,6 +70,17 @@ def main(
     ctx.obj = Options(repo, _parse_date(today))
 
 
+TODAY_OPTION = typer.Option(None, "--today", hidden=True, help="同全局选项 --today。")
+
+
+def _apply_today(ctx: typer.Context, today: str | None) -> Options:
+    """Accept --today after the command name too (`liushou check --today ...`)."""
+    opts: Options = ctx.obj
+    if today is not None:
+        opts = Options(opts.repo, _parse_date(today))
+    return opts
+
+
 def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
     """Print a settings problem and return the exit (code 2) to raise."""
     if fmt == "json":
@@ -138,11 +149,12 @@ def check(
     ),
     base: str = typer.Option("HEAD", "--base", help="--changed 比较的 git 版本，默认 HEAD。"),
     no_cache: bool = typer.Option(False, "--no-cache", help="不使用缓存，重新读取全部文件。"),
+    today: str = TODAY_OPTION,
 ) -> None:
     """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。"""
     if fmt not in REPORTER_BY_NAME:
         raise typer.BadParameter(f"应为 {', '.join(REPORTER_BY_NAME)} 之一", param_hint="--format")
-    opts: Options = ctx.obj
+    opts = _apply_today(ctx, today)
     bar, progress = _progress()
     try:
         if bar:
@@ -207,11 +219,12 @@ def report(
     with_names: bool = typer.Option(
         False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
     ),
+    today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作总结（工作总结），或 SPEC 规定的 JSON 数据。"""
     if fmt not in REPORT_FORMATS:
         raise typer.BadParameter(f"应为 {', '.join(REPORT_FORMATS)} 之一", param_hint="--format")
-    opts: Options = ctx.obj
+    opts = _apply_today(ctx, today)
     repo, _ = _load_for_report(opts)
     try:
         term = resolve_term(term_name, repo.settings, opts.today)
@@ -240,11 +253,12 @@ def plan(
     output: Path = typer.Option(
         None, "-o", "--output", help="输出文件；默认写到 reports/学期/工作计划.md，- 表示标准输出。"
     ),
+    today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
     if fmt not in PLAN_FORMATS:
         raise typer.BadParameter(f"应为 {', '.join(PLAN_FORMATS)} 之一", param_hint="--format")
-    opts: Options = ctx.obj
+    opts = _apply_today(ctx, today)
     try:
         settings = load_settings(find_root(opts.repo))
         root = find_root(opts.repo)

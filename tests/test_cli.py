@@ -124,6 +124,7 @@ def test_today_decides_future_dates(tmp_path):
     assert run("--today", "2015-10-10", "-C", str(root), "check").exit_code == 0
     result = run("--today", "2015-10-09", "-C", str(root), "check")
     assert result.exit_code == 1 and "LS304" in result.output
+    assert run("-C", str(root), "check", "--today", "2015-10-09").exit_code == 1
 
 
 def test_changed_limits_findings_to_changed_files(tmp_path):
