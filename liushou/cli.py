@@ -209,12 +209,12 @@ def report(
     term_name: str = typer.Option(
         None, "--term", help="学期，如 2015-autumn、2016-spring；默认为今天所在的学期。"
     ),
-    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、json。"),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）、json。"),
     output: Path = typer.Option(
         None,
         "-o",
         "--output",
-        help="输出文件；md 默认写到 reports/学期/工作总结.md，- 表示标准输出。",
+        help="输出文件；默认写到 reports/学期/工作总结.md（docx 为 工作总结.docx），- 表示标准输出。",
     ),
     with_names: bool = typer.Option(
         False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
@@ -235,12 +235,31 @@ def report(
         text = json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n"
         _write(text, output if output is not None else Path("-"), Path(), repo.root)
         return
+    if fmt == "docx":
+        from .docx_render import report_docx
+
+        try:
+            data = report_docx(figures, repo.settings, repo.root, with_names=with_names)
+        except RenderError as error:
+            raise _fail(str(error)) from None
+        _write(data, output, Path("reports") / term.name / "工作总结.docx", repo.root)
+        return
     context = report_context(figures, repo.settings, with_names=with_names)
     try:
         text = render("工作总结.md.j2", context, repo.root)
     except RenderError as error:
         raise _fail(str(error)) from None
-    _write(text, output, Path("reports") / term.name / "工作总结.md", repo.root)
+    default = Path("reports") / term.name / "工作总结.md"
+    _write(text, output, default, repo.root)
+    if output is None or str(output) != "-":
+        from .docx_render import write_report_charts
+
+        folder = (output if output is not None else repo.root / default).parent
+        try:
+            for path in write_report_charts(figures, folder):
+                typer.echo(f"已写入 {path}", err=True)
+        except OSError as error:
+            raise _fail(f"无法写入图表：{error.strerror or error}") from None
 
 
 @app.command()
@@ -249,9 +268,12 @@ def plan(
     term_name: str = typer.Option(
         None, "--term", help="计划所针对的学期，如 2016-spring；默认为今天所在的学期。"
     ),
-    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）。"),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）。"),
     output: Path = typer.Option(
-        None, "-o", "--output", help="输出文件；默认写到 reports/学期/工作计划.md，- 表示标准输出。"
+        None,
+        "-o",
+        "--output",
+        help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
     ),
     today: str = TODAY_OPTION,
 ) -> None:
@@ -268,6 +290,15 @@ def plan(
         term = resolve_term(term_name, settings, opts.today)
     except TermError as error:
         raise _fail(str(error)) from None
+    if fmt == "docx":
+        from .docx_render import plan_docx
+
+        try:
+            data = plan_docx(term, settings, root)
+        except RenderError as error:
+            raise _fail(str(error)) from None
+        _write(data, output, Path("reports") / term.name / "工作计划.docx", root)
+        return
     try:
         text = render("工作计划.md.j2", plan_context(term, settings), root)
     except RenderError as error:
@@ -275,8 +306,8 @@ def plan(
     _write(text, output, Path("reports") / term.name / "工作计划.md", root)
 
 
-REPORT_FORMATS = ("md", "json")
-PLAN_FORMATS = ("md",)
+REPORT_FORMATS = ("md", "docx", "json")
+PLAN_FORMATS = ("md", "docx")
 
 
 # Commands for Word documents, cards and rosters live in their own module and register on `app`.

@@ -168,3 +168,94 @@ def roster(
     else:
         data = roster_md(rows)
     _cards_write(data, output, default, repo.root)
+
+
+# --- templates commands ---
+
+from pathlib import Path as _Path  # noqa: E402
+
+import typer as _typer  # noqa: E402
+
+from . import cli as _cli  # noqa: E402
+
+templates_app = _typer.Typer(
+    help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。",
+    no_args_is_help=True,
+)
+_cli.app.add_typer(
+    templates_app,
+    name="templates",
+    help="导出和检查报告模板；学校可以把改写的模板（如带红头的 Word 模板）放在 templates/ 中。",
+)
+TEMPLATE_SUFFIXES = (".j2", ".docx")
+
+
+def _templates_root(opts: _cli.Options) -> _Path:
+    from .settings import SettingsError, find_root
+
+    try:
+        return find_root(opts.repo)
+    except SettingsError as error:
+        raise _cli.settings_failure(error) from None
+
+
+@templates_app.command("export")
+def templates_export(
+    ctx: _typer.Context,
+    force: bool = _typer.Option(False, "--force", help="覆盖 templates/ 中已有的同名文件。"),
+) -> None:
+    """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
+    from .render import builtin_templates
+
+    root = _templates_root(ctx.obj)
+    folder = root / "templates"
+    sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
+    skipped = []
+    for source in sources:
+        target = folder / source.name
+        if target.exists() and not force:
+            skipped.append(target)
+            continue
+        try:
+            folder.mkdir(exist_ok=True)
+            target.write_bytes(source.read_bytes())
+        except OSError as error:
+            raise _cli._fail(f"无法写入 {target}：{error.strerror or error}") from None
+        _typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
+    for target in skipped:
+        _typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)
+    if skipped:
+        _typer.echo(f"有 {len(skipped)} 个模板已存在；如需用内置模板覆盖，请加 --force。", err=True)
+        raise _typer.Exit(1)
+
+
+@templates_app.command("check")
+def templates_check(ctx: _typer.Context) -> None:
+    """检查 templates/ 中的模板（没有的查内置模板）：未知变量、被 Word 拆开的标签、试渲染错误。
+
+    有问题时退出码为 1。
+    """
+    from .docx_render import check_templates
+    from .settings import SettingsError, load_settings
+
+    root = _templates_root(ctx.obj)
+    try:
+        settings = load_settings(root)
+    except SettingsError as error:
+        raise _cli.settings_failure(error) from None
+    checks = check_templates(root, settings)
+    for check in checks:
+        label = (
+            f"{check.name}（内置）" if check.builtin else check.path.relative_to(root).as_posix()
+        )
+        if not check.problems:
+            _typer.echo(f"{label}：没有发现问题")
+        for problem in check.problems:
+            _typer.echo(f"{label}：{problem}")
+    known = {check.name for check in checks}
+    folder = root / "templates"
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix in TEMPLATE_SUFFIXES and path.name not in known:
+                _typer.echo(f"templates/{path.name}：不是工作总结或工作计划模板，未检查", err=True)
+    raise _typer.Exit(1 if any(check.problems for check in checks) else 0)
