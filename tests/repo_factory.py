@@ -71,3 +71,13 @@ def write_repo(
         else:
             path.write_text(content, encoding="utf-8")
     return root
+
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
+
+
+def copy_example(dest: Path) -> Path:
+    """Copy the example school, without the reports a README run may have written into it."""
+    import shutil
+
+    return Path(shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("reports")))

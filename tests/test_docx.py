@@ -8,7 +8,6 @@ import datetime as dt
 import importlib
 import io
 import re
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -33,6 +32,8 @@ from liushou.docx_render import (
 from liushou.render import RenderError, builtin_templates, report_context
 from liushou.terms import term_for
 
+from .repo_factory import copy_example
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
 TODAY = dt.date(2016, 3, 1)
 PHONE = re.compile(r"1[3-9]\d{9}")
@@ -56,7 +57,7 @@ def summary(example) -> bytes:
 
 @pytest.fixture
 def school(tmp_path) -> Path:
-    return Path(shutil.copytree(EXAMPLE, tmp_path / "yangliu"))
+    return copy_example(tmp_path / "yangliu")
 
 
 def open_docx(data: bytes):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from typer.testing import CliRunner
 from liushou.cli import app
 from liushou.render import builtin_templates, environment
 
-from .repo_factory import CHILD, write_repo
+from .repo_factory import CHILD, copy_example, write_repo
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -31,7 +30,7 @@ ID_NUMBER = re.compile(r"\d{17}[\dX]")
 
 @pytest.fixture
 def example(tmp_path):
-    return Path(shutil.copytree(EXAMPLE, tmp_path / "yangliu"))
+    return copy_example(tmp_path / "yangliu")
 
 
 def run(*args):

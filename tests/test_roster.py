@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import re
-import shutil
 from pathlib import Path
 
 import docx
@@ -29,7 +28,7 @@ from liushou.roster import (
     roster_xlsx,
 )
 
-from .repo_factory import CHILD, write_repo
+from .repo_factory import CHILD, copy_example, write_repo
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
 TODAY = "2016-01-20"
@@ -50,7 +49,7 @@ def run(*args: str):
 @pytest.fixture
 def school(tmp_path) -> Path:
     """A copy of the example school, so that reports land in tmp_path."""
-    return Path(shutil.copytree(EXAMPLE, tmp_path / "yangliu"))
+    return copy_example(tmp_path / "yangliu")
 
 
 def at(root: Path, *args: str):
