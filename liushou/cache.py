@@ -17,8 +17,12 @@ from typing import Any
 
 from . import __version__
 
-# Bump when what a file parses to changes shape, so old entries are dropped.
-_FORMAT = f"{__version__}-2"
+
+def _code_version() -> str:
+    """The version plus a digest of liushou's own source: entries made by other code are void."""
+    package = Path(__file__).parent
+    sources = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
+    return f"{__version__}-{digest(sources)}"
 
 
 def digest(data: bytes) -> str:
@@ -34,10 +38,11 @@ def cache_root() -> Path:
 
 
 class Cache:
-    """Per-repository cache files: children.pkl, logs-<name>.pkl and result.pkl."""
+    """Per-repository cache files: children.pkl and result.pkl."""
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.code_version = _code_version()
         self._children: dict[str, tuple[str, Any]] | None = None
         self._children_dirty = False
 
@@ -52,14 +57,14 @@ class Cache:
                 stored_format, value = pickle.load(handle)
         except Exception:  # noqa: BLE001 - a missing or broken cache only costs time
             return None
-        return value if stored_format == _FORMAT else None
+        return value if stored_format == self.code_version else None
 
     def _write(self, name: str, value: Any) -> None:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((_FORMAT, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.code_version, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
         except OSError:
             pass
@@ -79,23 +84,15 @@ class Cache:
         self._children_map()[path] = (digest(data), value)
         self._children_dirty = True
 
-    def get_log(self, name: str, data: bytes) -> Any:
-        entry = self._read(f"logs-{name}.pkl")
-        if entry is not None and entry[0] == digest(data):
-            return entry[1]
-        return None
-
-    def put_log(self, name: str, data: bytes, value: Any) -> None:
-        self._write(f"logs-{name}.pkl", (digest(data), value))
-
     def get_result(self, key: str) -> Any:
+        """The stored result of a whole check, if it was stored under `key`."""
         entry = self._read("result.pkl")
-        if entry is not None and entry[0] == key:
+        if entry is not None and key in entry[0]:
             return entry[1]
         return None
 
-    def put_result(self, key: str, value: Any) -> None:
-        self._write("result.pkl", (key, value))
+    def put_result(self, keys: tuple[str, ...], value: Any) -> None:
+        self._write("result.pkl", (set(keys), value))
 
     def save(self) -> None:
         """Write the child entries if any changed; entries of deleted files are dropped."""

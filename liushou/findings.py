@@ -42,6 +42,7 @@ _CODES = [
         "未知的日志文件",
         "logs/ 下的文件 {name} 不是已知的日志（{known}），未读取",
     ),
+    Code("LS013", ERROR, "无法读取的文件", "文件无法读取（权限不足或已损坏），请检查文件权限"),
     # LS1xx: child record schema
     Code("LS101", ERROR, "缺少必填字段", "缺少必填字段 {field}"),
     Code("LS102", ERROR, "类型错误", "字段 {field} 应为{expected}，实际是{found}"),

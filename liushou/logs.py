@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .findings import Finding, finding
@@ -77,35 +79,138 @@ class LoadedLog:
     header: tuple[str, ...] = ()
 
 
-def read_log(data: bytes, name: str, file: str) -> LoadedLog:
+# Optional free-text columns that no figure or check reads once duplicates are found: dropping
+# them keeps a county's million talk rows in a fraction of the memory.
+FREE_TEXT = ("summary", "follow_up", "result", "attendee", "source")
+
+
+def _may_have_padding(data: bytes) -> bool:
+    """Whether some cell may start or end with a space or tab: one beside a comma, quote or
+    line break. A false alarm only costs the time of stripping; a miss cannot happen."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    if raw.size == 0:
+        return False
+    space = (raw == 32) | (raw == 9)
+    if not space.any():
+        return False
+    edge = (raw == 44) | (raw == 10) | (raw == 13) | (raw == 34)
+    return bool(
+        space[0] or space[-1] or (space[1:] & edge[:-1]).any() or (space[:-1] & edge[1:]).any()
+    )
+
+
+def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> LoadedLog:
     """Parse and check one log file.
 
     Args:
         data: the file's bytes.
         name: the log's name, a key of LOG_SPECS ("talks").
         file: its path relative to the repository root.
+        keep: free-text or extra columns to keep in the frame (those a standard's `where` names).
 
     Returns:
-        A LoadedLog whose frame has every column as stripped text, the date columns parsed to
-        datetime64 (NaT where empty or unreadable) and `_line`, the row's line in the file.
+        A LoadedLog whose frame has the columns as stripped text (optional free-text and extra
+        columns dropped unless in `keep`), the date columns parsed to datetime64 (NaT where
+        empty or unreadable) and `_line`, the row's line in the file.
     """
     spec = LOG_SPECS[name]
     findings: list[Finding] = []
     text = decode(data, file, findings)
     if text is None:
         return LoadedLog(None, findings)
-    del text  # only the check that it decodes was needed; stream the rows instead
     encoding = "gb18030" if any(f.code == "LS008" for f in findings) else "utf-8-sig"
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+    table = _read_fast(data, encoding, text) or _read_exact(text, file, findings)
+    if table is None:
+        return LoadedLog(None, findings)
+    header, header_line, frame = table
+    seen = set()
+    for index, column in enumerate(header):
+        if column in seen and column:
+            findings.append(finding("LS011", file, header_line, index + 1, column=column))
+        seen.add(column)
+    missing = [c for c in spec.required if c not in header]
+    for column in missing:
+        findings.append(
+            finding("LS010", file, header_line, column=column, required="、".join(spec.required))
+        )
+    if missing or any(f.code == "LS011" for f in findings):
+        return LoadedLog(None, findings, tuple(header))
+    del text
+    cells = [c for c in frame.columns if c != "_line"]
+    if _may_have_padding(data):
+        for column in cells:
+            if column not in FREE_TEXT:
+                frame[column] = frame[column].str.strip()
+    blank = frame[cells[0]] == ""  # rows of empty cells, as Excel leaves below a table
+    for column in cells[1:]:
+        if not blank.any():
+            break
+        blank &= frame[column].str.strip() == ""
+    if blank.any():
+        frame = frame[~blank].reset_index(drop=True)
+    _check_frame(frame, spec, file, header, findings)
+    drop = [
+        c
+        for c in frame.columns
+        if c != "_line"
+        and c not in spec.required
+        and c not in keep
+        and (c in FREE_TEXT or c not in spec.columns)
+    ]
+    return LoadedLog(frame.drop(columns=drop), findings, tuple(header))
+
+
+def _read_fast(data: bytes, encoding: str, text: str) -> tuple[list[str], int, pd.DataFrame] | None:
+    """Parse with pandas' C reader when every row is exactly one line, else return None.
+
+    Line numbers are then the row index plus 2. A quoted line break, a blank line, a ragged row
+    or an odd header makes the row count differ from the line count (or the reader fail), and
+    the exact reader takes over.
+    """
+    first, _, _ = text.partition("\n")
+    header = next(csv.reader([first.rstrip("\r")]), [])
+    header = [cell.strip() for cell in header]
+    if not header or "" in header or len(set(header)) != len(header):
+        return None
+    try:
+        with warnings.catch_warnings():
+            # A row longer than the header is only a warning to pandas; here it is a finding.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                encoding=encoding,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                index_col=False,
+                engine="c",
+            )
+    except (ValueError, pd.errors.ParserError, pd.errors.ParserWarning, csv.Error):
+        return None
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if len(frame) != lines - 1 or len(frame.columns) != len(header):
+        return None
+    frame.columns = header
+    frame = frame.fillna("").astype(object)
+    frame["_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
+    return header, 1, frame
+
+
+def _read_exact(
+    text: str, file: str, findings: list[Finding]
+) -> tuple[list[str], int, pd.DataFrame] | None:
+    """Parse with the csv module, tracking each row's first line (quoted line breaks allowed)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         while header is not None and not any(cell.strip() for cell in header):
             header = next(reader, None)
         if header is None:
             findings.append(finding("LS006", file, 1))
-            return LoadedLog(None, findings)
+            return None
         header_line = reader.line_num
-        header = [cell.strip().lstrip("\ufeff") for cell in header]
+        header = [cell.strip() for cell in header]
         width = len(header)
         # Cells go straight into per-column lists: a list of rows would double peak memory.
         columns: list[list[str]] = [[] for _ in range(width)]
@@ -113,12 +218,8 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
         previous = reader.line_num
         for row in reader:
             start, previous = previous + 1, reader.line_num
-            if len(row) != width:
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) > width and not any(cell.strip() for cell in row[width:]):
-                    row = row[:width]  # Excel pads rows with empty cells past the header
-                elif len(row) > width:
+            if len(row) > width:
+                if any(cell.strip() for cell in row[width:]):
                     findings.append(
                         finding(
                             "LS009",
@@ -130,32 +231,19 @@ def read_log(data: bytes, name: str, file: str) -> LoadedLog:
                         )
                     )
                     continue
-                else:
-                    row = row + [""] * (width - len(row))
+                row = row[:width]  # Excel pads rows with empty cells past the header
+            elif len(row) < width:
+                row = row + [""] * (width - len(row))
             for column, cell in zip(columns, row):
                 column.append(cell)
             lines.append(start)
     except csv.Error as exc:
         findings.append(finding("LS009", file, reader.line_num, detail=f"CSV 格式错误：{exc}"))
-        return LoadedLog(None, findings)
-    seen = set()
-    for index, column in enumerate(header):
-        if column in seen and column:
-            findings.append(finding("LS011", file, header_line, index + 1, column=column))
-        seen.add(column)
-    missing = [c for c in spec.required if c not in header]
-    for column in missing:
-        findings.append(
-            finding("LS010", file, header_line, column=column, required="、".join(spec.required))
-        )
-    if missing or len(seen) != len(header):
-        return LoadedLog(None, findings, tuple(header))
-    frame = pd.DataFrame(
-        {col: pd.Series(values, dtype=object).str.strip() for col, values in zip(header, columns)}
-    )
+        return None
+    named = [i for i, column in enumerate(header) if column]  # Excel's unnamed empty columns
+    frame = pd.DataFrame({header[i]: pd.Series(columns[i], dtype=object) for i in named})
     frame["_line"] = pd.Series(lines, dtype="int64")
-    _check_frame(frame, spec, file, header, findings)
-    return LoadedLog(frame, findings, tuple(header))
+    return header, header_line, frame
 
 
 def _check_frame(
@@ -167,7 +255,7 @@ def _check_frame(
         for line in frame.loc[mask, "_line"].tolist():
             findings.append(finding(code, file, line, column_no.get(at), **values))
 
-    content = [c for c in header]
+    content = [c for c in header if c]
     duplicated = frame.duplicated(subset=content, keep="first")
     if duplicated.any():
         first = frame.groupby(content, sort=False, dropna=False)["_line"].transform("first")

@@ -118,7 +118,6 @@ _EXPECTED = {
 CROSS_FILE_KEYS = ("id", "care.mentor")
 
 
-
 class _Context:
     def __init__(self, parsed: ParsedYaml, file: str):
         self.parsed = parsed

@@ -54,13 +54,15 @@ def find_root(start: Path) -> Path:
     raise SettingsError([finding("LS901", SETTINGS_FILE, None, path=str(start))])
 
 
-def load_settings(root: Path) -> Settings:
-    """Read and validate `root/liushou.yaml`.
+def load_settings(root: Path, data: bytes | None = None) -> Settings:
+    """Read and validate `root/liushou.yaml` (or `data`, its bytes when already read).
 
     Raises:
         SettingsError: with every problem found, not just the first.
     """
-    parsed = parse_yaml((root / SETTINGS_FILE).read_bytes(), SETTINGS_FILE)
+    if data is None:
+        data = (root / SETTINGS_FILE).read_bytes()
+    parsed = parse_yaml(data, SETTINGS_FILE)
     reader = _Reader(parsed)
     if parsed.findings or not isinstance(parsed.value, dict):
         errors = [f for f in parsed.findings if f.severity == "error"]

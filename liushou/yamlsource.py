@@ -37,12 +37,12 @@ def decode(data: bytes, file: str, findings: list[Finding]) -> str | None:
     Returns:
         The text, or None (with an LS001 finding) when none of them fits.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
+        if data.startswith(b"\xef\xbb\xbf"):  # a BOM promises UTF-8: nothing else to try
+            findings.append(finding("LS001", file, 1))
+            return None
     try:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
