@@ -1,0 +1,108 @@
+"""The loader's two CSV readers agree, and the cache never hides a change."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from liushou.api import check_repository
+from liushou.cache import Cache
+from liushou.logs import _read_exact, _read_fast, read_log
+
+from .repo_factory import CHILD, TODAY, write_repo
+
+CELL = st.one_of(
+    st.text(alphabet='abc周老师 ,"\t2015-09-03', max_size=8),
+    st.sampled_from(["2015-09-03", "c1", " c1 ", "周老师", "", "a,b", 'say "hi"']),
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(CELL, min_size=4, max_size=4), max_size=6), st.booleans())
+def test_fast_and_exact_readers_agree(rows, crlf):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n" if crlf else "\n").writerows(
+        [["date", "child_id", "staff", "summary"], *rows]
+    )
+    text = out.getvalue()
+    fast = _read_fast(text.encode("utf-8"), "utf-8-sig", text)
+    exact = _read_exact(text, "logs/talks.csv", [])
+    assert exact is not None
+    if fast is not None:  # the fast reader may decline, never disagree
+        pd.testing.assert_frame_equal(fast[2], exact[2], check_dtype=False)
+
+
+def test_quoted_line_break_falls_back_to_exact_lines():
+    text = 'date,child_id,staff\n2015-09-03,"c\n1",周老师\n2015-09-04,c9,周老师\n'
+    assert _read_fast(text.encode(), "utf-8-sig", text) is None
+    loaded = read_log(text.encode(), "talks", "logs/talks.csv")
+    assert loaded.frame["_line"].tolist() == [2, 4]
+
+
+def test_padded_cells_are_stripped_and_empty_rows_skipped():
+    text = "date,child_id,staff,summary\n2015-09-03, c1 ,周老师\t,  好  \n,,,\n\n"
+    loaded = read_log(text.encode(), "talks", "logs/talks.csv", keep=("summary",))
+    frame = loaded.frame
+    assert frame["child_id"].tolist() == ["c1"] and frame["staff"].tolist() == ["周老师"]
+    assert frame["_line"].tolist() == [2]
+    assert loaded.findings == []
+
+
+def test_free_text_is_dropped_unless_a_standard_needs_it():
+    text = "date,child_id,staff,summary,extra\n2015-09-03,c1,周老师,好,x\n"
+    assert list(read_log(text.encode(), "talks", "f").frame) == [
+        "date",
+        "child_id",
+        "staff",
+        "_line",
+    ]
+    kept = read_log(text.encode(), "talks", "f", keep=("extra",)).frame
+    assert list(kept) == ["date", "child_id", "staff", "extra", "_line"]
+
+
+def test_duplicates_compare_the_free_text_too():
+    text = "date,child_id,staff,summary\n2015-09-03,c1,周老师,甲\n2015-09-03,c1,周老师,乙\n"
+    assert read_log(text.encode(), "talks", "f").findings == []
+
+
+def _age(path, seconds):
+    stamp = time.time() - seconds
+    os.utime(path, (stamp, stamp))
+
+
+def test_unchanged_files_are_answered_from_the_cache(tmp_path, monkeypatch):
+    root = write_repo(tmp_path / "r", {"c1.yaml": CHILD.format(id="c1")})
+    for path in root.rglob("*.yaml"):
+        _age(path, 60)
+    first = check_repository(root, TODAY)
+    calls = []
+    import liushou.api
+
+    monkeypatch.setattr(liushou.api, "read_sources", lambda r: calls.append(r))
+    again = check_repository(root, TODAY)
+    assert calls == [] and again.findings == first.findings
+
+
+def test_a_just_written_file_is_read_again(tmp_path):
+    root = write_repo(tmp_path / "r", {"c1.yaml": CHILD.format(id="c1")})
+    assert check_repository(root, TODAY).errors == 0
+    child = root / "children" / "c1.yaml"
+    info = child.stat()
+    # Same size, same modification time, different content: only reading it can tell.
+    child.write_text(child.read_text().replace("gender: 男", "gender: 兒"))
+    os.utime(child, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert check_repository(root, TODAY).errors == 1
+
+
+def test_cache_entries_of_other_code_are_ignored(tmp_path):
+    store = Cache(tmp_path)
+    store.put_result(("k",), "value")
+    assert store.get_result("k") == "value"
+    store.code_version = "other"
+    assert store.get_result("k") is None
