@@ -10,10 +10,18 @@ from pathlib import Path
 from . import cache as cache_mod
 from .checks import run_checks
 from .findings import ERROR, WARNING, Finding
-from .loader import Progress, load_repository, read_sources, scan
+from .loader import (
+    Progress,
+    assemble,
+    content_key,
+    load_children,
+    load_repository,
+    read_sources,
+    scan,
+)
 from .metrics import TermFigures, compute
 from .model import Repository, Settings
-from .settings import find_root
+from .settings import find_root, load_settings
 from .terms import Term, term_containing, term_for
 
 
@@ -59,11 +67,16 @@ def check_repository(
     if cached is not None:
         return CheckResult(root, *cached)
     sources = read_sources(root)
-    key = sources.digest(today.isoformat())
+    warnings: list[Finding] = []
+    settings = load_settings(root, sources.settings, warnings)
+    children = load_children(sources, store, progress)
+    if store:
+        store.save()
+    key = content_key(sources, children, today.isoformat())
     cached = store.get_result(key) if store else None
     if cached is None:
-        repo, findings = load_repository(sources, use_cache=use_cache, progress=progress)
-        findings = sorted(findings + run_checks(repo, today), key=Finding.sort_key)
+        repo, findings = assemble(sources, settings, children)
+        findings = sorted(warnings + findings + run_checks(repo, today), key=Finding.sort_key)
         cached = (findings, len(sources.children), len(sources.logs))
     if store:
         # A file changed within the clock's resolution of the scan could change again unseen

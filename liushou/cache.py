@@ -74,14 +74,19 @@ class Cache:
             self._children = self._read("children.pkl") or {}
         return self._children
 
-    def get_child(self, path: str, data: bytes) -> Any:
+    def child_digest(self, path: str) -> str | None:
+        """The digest of the bytes `path` had when its entry was stored, if there is one."""
         entry = self._children_map().get(path)
-        if entry is not None and entry[0] == digest(data):
+        return entry[0] if entry is not None else None
+
+    def get_child(self, path: str, digest: str) -> Any:
+        entry = self._children_map().get(path)
+        if entry is not None and entry[0] == digest:
             return entry[1]
         return None
 
-    def put_child(self, path: str, data: bytes, value: Any) -> None:
-        self._children_map()[path] = (digest(data), value)
+    def put_child(self, path: str, digest: str, value: Any) -> None:
+        self._children_map()[path] = (digest, value)
         self._children_dirty = True
 
     def get_result(self, key: str) -> Any:

@@ -41,7 +41,7 @@ def check_mentors(repo: Repository, today: dt.date) -> list[Finding]:
 
 def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     """LS201 every child_id (and activity participant) names a record; LS202 staff is known."""
-    ids = set(repo.children)
+    ids = set(repo.children) | repo.unreadable_ids
     staff = set(repo.settings.staff)
     out = []
     for name, frame in repo.logs.items():

@@ -1,9 +1,10 @@
 """Load a whole school repository: settings, child records and logs, with a content-keyed cache.
 
 The cache (see cache.py) holds what each child file parsed to, keyed on the file's bytes, so a
-record that did not change is not parsed again; logs are read afresh (pandas reads a million
-rows in about a second), and anything that depends on more than one file, or on today's date,
-is recomputed on every run.
+record that did not change is not parsed again. At county scale the child files are read,
+hashed and parsed by worker processes, so the main process never holds their bytes. Logs are
+read afresh every time (pandas reads a million rows in about a second); anything that depends
+on more than one file, or on today's date, is recomputed on every run.
 """
 
 from __future__ import annotations
@@ -18,41 +19,40 @@ from pathlib import Path
 from . import cache as cache_mod
 from .findings import Finding, finding
 from .logs import read_log
-from .model import LOG_NAMES, Child, Repository
+from .model import LOG_NAMES, Child, Repository, Settings
 from .schema import validate_child
-from .settings import load_settings
+from .settings import SETTINGS_FILE, load_settings
 from .yamlsource import parse_yaml
 
 Progress = Callable[[str, int, int], None]
+Parsed = tuple[Child | None, list[Finding]]
 
-# Below this many files to parse, starting worker processes costs more than it saves.
+# Below this many child files, starting worker processes costs more than it saves.
 _PARALLEL_FROM = 2000
 _CHUNK = 500
 
 
 @dataclass
 class SourceFiles:
-    """Every input file of a repository, read once: relative path -> bytes.
+    """A repository's input: the settings and logs read, the child files found (not read).
 
-    `stats` holds (size, mtime_ns) of each file read, for the cache's quick "nothing changed"
-    test; `unreadable` the files that exist but could not be read.
+    `children` maps each child file's display path (relative, with "/") to its real path.
     """
 
     root: Path
     settings: bytes
-    children: dict[str, bytes] = field(default_factory=dict)
+    children: dict[str, str] = field(default_factory=dict)
     logs: dict[str, bytes] = field(default_factory=dict)  # log name -> bytes
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
-    def digest(self, *extra: str) -> str:
-        """One key for the content of every file (and `extra`, such as today's date)."""
-        parts = [cache_mod.digest(self.settings)]
-        parts += [f"{p}\0{cache_mod.digest(d)}" for p, d in sorted(self.children.items())]
-        parts += [f"{n}\0{cache_mod.digest(d)}" for n, d in sorted(self.logs.items())]
-        parts += [f"{p}\0unreadable" for p in self.unreadable]
-        parts += list(extra)
-        return cache_mod.digest("\n".join(parts).encode())
+
+@dataclass
+class ChildFiles:
+    """What every child file parsed to, and each file's digest (None: could not be read)."""
+
+    parsed: dict[str, Parsed] = field(default_factory=dict)
+    digests: dict[str, str | None] = field(default_factory=dict)
 
 
 def scan(root: Path) -> list[tuple[str, int, int]]:
@@ -63,7 +63,7 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
     """
     found = []
     skip = len(str(root)) + 1
-    for path in _child_paths(root) + _log_paths(root) + [str(root / "liushou.yaml")]:
+    for path in _child_paths(root) + _log_paths(root) + [str(root / SETTINGS_FILE)]:
         try:
             info = os.stat(path)
         except OSError:
@@ -72,56 +72,26 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
     return found
 
 
-def _child_paths(root: Path) -> list[str]:
-    paths: list[str] = []
-    stack = [str(root / "children")]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:  # missing, unreadable, or not a folder
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name.endswith((".yaml", ".yml")) and entry.is_file():
-                paths.append(entry.path)
-    return sorted(paths)
-
-
-def _log_paths(root: Path) -> list[str]:
-    try:
-        entries = list(os.scandir(root / "logs"))
-    except OSError:
-        return []
-    return sorted(e.path for e in entries if e.name.lower().endswith(".csv") and e.is_file())
-
-
-def _read(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
 def read_sources(root: Path) -> SourceFiles:
-    """Read every file the repository's data consists of (SPEC §1)."""
-    sources = SourceFiles(root, (root / "liushou.yaml").read_bytes())
+    """Read the settings and the logs, and find every child file (SPEC §1).
+
+    Raises:
+        SettingsError: liushou.yaml cannot be read.
+    """
+    try:
+        settings = (root / SETTINGS_FILE).read_bytes()
+    except OSError:
+        from .settings import SettingsError
+
+        raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
+    sources = SourceFiles(root, settings)
+    skip = len(str(root)) + 1
     for path in _child_paths(root):
-        rel = os.path.relpath(path, root).replace(os.sep, "/")
-        try:
-            sources.children[rel] = _read(path)
-        except OSError:
-            sources.unreadable.append(rel)
+        sources.children[_display(path[skip:])] = path
     for path in _log_paths(root):
-        rel = os.path.relpath(path, root).replace(os.sep, "/")
+        rel = _display(path[skip:])
         stem, suffix = os.path.splitext(os.path.basename(path))
-        if stem not in LOG_NAMES or suffix != ".csv":
+        if stem not in LOG_NAMES or suffix.lower() != ".csv":
             sources.unknown_logs.append(rel)
             continue
         try:
@@ -131,51 +101,120 @@ def read_sources(root: Path) -> SourceFiles:
     return sources
 
 
-def parse_child_file(item: tuple[str, bytes]) -> tuple[Child | None, list[Finding]]:
-    """Parse and validate one child file; a unit of work for the worker processes."""
-    path, data = item
+def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
+    """One key for the content of every file (and `extra`, such as today's date)."""
+    parts = [cache_mod.digest(sources.settings)]
+    parts += [f"{p}\0{d}" for p, d in sorted(children.digests.items())]
+    parts += [f"{n}\0{cache_mod.digest(d)}" for n, d in sorted(sources.logs.items())]
+    parts += [f"{p}\0unknown" for p in sources.unknown_logs]
+    parts += [f"{p}\0unreadable" for p in sources.unreadable]
+    parts += list(extra)
+    return cache_mod.digest("\n".join(parts).encode("utf-8", "surrogateescape"))
+
+
+def load_children(
+    sources: SourceFiles, store: cache_mod.Cache | None, progress: Progress | None = None
+) -> ChildFiles:
+    """Read, hash and (unless the cache knows the bytes) parse every child file.
+
+    Args:
+        sources: from read_sources().
+        store: the repository's cache, or None.
+        progress: called as progress("children", done, total).
+
+    Returns:
+        The ChildFiles; the cache is updated but not saved (see Cache.save).
+    """
+    items = [
+        (rel, path, store.child_digest(rel) if store else None)
+        for rel, path in sources.children.items()
+    ]
+    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    result = ChildFiles()
+    total, done = len(items), 0
+    if progress:
+        progress("children", done, total)
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) >= _PARALLEL_FROM and workers > 1:
+        context = multiprocessing.get_context("fork" if os.name == "posix" else None)
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            outcomes = pool.map(_work, chunks)
+            for outcome in outcomes:
+                done += _collect(outcome, result, store)
+                if progress:
+                    progress("children", done, total)
+    else:
+        for chunk in chunks:
+            done += _collect(_work(chunk), result, store)
+            if progress:
+                progress("children", done, total)
+    if store is not None:
+        store.prune_children(set(sources.children))
+    return result
+
+
+def _work(items: list[tuple[str, str, str | None]]) -> list[tuple[str, str | None, Parsed | None]]:
+    """A worker's share: (display path, digest or None if unreadable, parsed or None if known)."""
+    out: list[tuple[str, str | None, Parsed | None]] = []
+    for rel, path, known in items:
+        try:
+            data = _read(path)
+        except OSError:
+            out.append((rel, None, None))
+            continue
+        digest = cache_mod.digest(data)
+        out.append((rel, digest, None if digest == known else parse_child_file(rel, data)))
+    return out
+
+
+def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
+    for rel, digest, parsed in outcome:
+        result.digests[rel] = digest
+        if digest is None:
+            result.parsed[rel] = (None, [finding("LS013", rel, 1)])
+            continue
+        if parsed is None:
+            parsed = store.get_child(rel, digest)
+        elif store:
+            store.put_child(rel, digest, parsed)
+        result.parsed[rel] = parsed
+    return len(outcome)
+
+
+def parse_child_file(path: str, data: bytes) -> Parsed:
+    """Parse and validate one child file.
+
+    Args:
+        path: its display path, relative to the repository root.
+        data: its bytes.
+
+    Returns:
+        (child or None, findings).
+    """
     parsed = parse_yaml(data, path)
     child, findings = validate_child(parsed, path, Path(path).stem)
     return child, parsed.findings + findings
 
 
-def _parse_chunk(items: list[tuple[str, bytes]]) -> list[tuple[Child | None, list[Finding]]]:
-    return [parse_child_file(item) for item in items]
-
-
-def load_repository(
-    sources: SourceFiles, *, use_cache: bool = True, progress: Progress | None = None
+def assemble(
+    sources: SourceFiles, settings: Settings, children: ChildFiles
 ) -> tuple[Repository, list[Finding]]:
-    """Build the Repository from its files, with the findings of each file on its own.
-
-    Args:
-        sources: the files, from read_sources().
-        use_cache: reuse what unchanged files parsed to last time.
-        progress: called as progress(stage, done, total) during long work.
-
-    Returns:
-        (repository, findings). Raises SettingsError when liushou.yaml is wrong.
-    """
-    settings = load_settings(sources.root, sources.settings)
-    store = cache_mod.Cache.for_repository(sources.root) if use_cache else None
+    """Build the Repository from parsed children and the logs, with the files' own findings."""
     repo = Repository(sources.root, settings)
-    findings = [finding("LS013", path, None) for path in sources.unreadable]
-    for path in sources.unknown_logs:
-        findings.append(
-            finding(
-                "LS012",
-                path,
-                None,
-                name=Path(path).name,
-                known="、".join(f"{n}.csv" for n in LOG_NAMES),
-            )
-        )
-    parsed = _load_children(sources, store, progress)
+    findings = [finding("LS013", path, 1) for path in sources.unreadable]
+    known = "、".join(f"{n}.csv" for n in LOG_NAMES)
+    findings += [
+        finding("LS012", path, 1, name=Path(path).name, known=known)
+        for path in sources.unknown_logs
+    ]
     first_path: dict[str, str] = {}
-    for path in sorted(parsed):
-        child, child_findings = parsed[path]
+    for path in sorted(children.parsed):
+        child, child_findings = children.parsed[path]
         findings.extend(child_findings)
         if child is None:
+            # The record exists but could not be read: its id must not make every log row
+            # that names it an error too.
+            repo.unreadable_ids.add(Path(path).stem)
             continue
         if child.id in first_path:
             position = child.positions.get("id", (1, None))
@@ -191,46 +230,65 @@ def load_repository(
             repo.log_headers[name] = loaded.header
         if loaded.frame is not None:
             repo.logs[name] = loaded.frame
-    if store is not None:
-        store.prune_children(set(sources.children))
-        store.save()
     return repo, findings
 
 
-def _load_children(
-    sources: SourceFiles, store: cache_mod.Cache | None, progress: Progress | None
-) -> dict[str, tuple[Child | None, list[Finding]]]:
-    result: dict[str, tuple[Child | None, list[Finding]]] = {}
-    todo: list[tuple[str, bytes]] = []
-    for path, data in sources.children.items():
-        hit = store.get_child(path, data) if store else None
-        if hit is not None:
-            result[path] = hit
-        else:
-            todo.append((path, data))
-    total = len(sources.children)
-    done = len(result)
-    if progress:
-        progress("children", done, total)
-    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    workers = min(os.cpu_count() or 1, 4)
-    if len(todo) >= _PARALLEL_FROM and workers > 1:
-        context = multiprocessing.get_context("fork" if os.name == "posix" else None)
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = pool.map(_parse_chunk, chunks)
-            done = _collect(chunks, outcomes, result, store, done, total, progress)
-    else:
-        done = _collect(chunks, map(_parse_chunk, chunks), result, store, done, total, progress)
-    return result
+def load_repository(
+    sources: SourceFiles, *, use_cache: bool = True, progress: Progress | None = None
+) -> tuple[Repository, list[Finding]]:
+    """Settings, children and logs in one call.
+
+    Returns:
+        (repository, findings). Raises SettingsError when liushou.yaml is wrong.
+    """
+    warnings: list[Finding] = []
+    settings = load_settings(sources.root, sources.settings, warnings)
+    store = cache_mod.Cache.for_repository(sources.root) if use_cache else None
+    children = load_children(sources, store, progress)
+    if store is not None:
+        store.save()
+    repo, findings = assemble(sources, settings, children)
+    return repo, warnings + findings
 
 
-def _collect(chunks, outcomes, result, store, done, total, progress) -> int:
-    for chunk, outcome in zip(chunks, outcomes):
-        for (path, data), parsed in zip(chunk, outcome):
-            result[path] = parsed
-            if store:
-                store.put_child(path, data, parsed)
-        done += len(chunk)
-        if progress:
-            progress("children", done, total)
-    return done
+def _child_paths(root: Path) -> list[str]:
+    paths: list[str] = []
+    stack = [str(root / "children")]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:  # missing, unreadable, or not a folder
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            elif entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file():
+                paths.append(entry.path)
+    return sorted(paths)
+
+
+def _log_paths(root: Path) -> list[str]:
+    try:
+        entries = list(os.scandir(root / "logs"))
+    except OSError:
+        return []
+    return sorted(e.path for e in entries if e.name.lower().endswith(".csv") and e.is_file())
+
+
+def _display(rel: str) -> str:
+    """A relative path as text with "/": names that are not UTF-8 (a zip made on Chinese
+    Windows) are shown as GB18030 where that reads, never as undecodable surrogates."""
+    raw = os.fsencode(rel.replace(os.sep, "/"))
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "replace")
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()

@@ -168,7 +168,10 @@ def _read_fast(data: bytes, encoding: str, text: str) -> tuple[list[str], int, p
     the exact reader takes over.
     """
     first, _, _ = text.partition("\n")
-    header = next(csv.reader([first.rstrip("\r")]), [])
+    try:
+        header = next(csv.reader([first.rstrip("\r")]), [])
+    except csv.Error:
+        return None
     header = [cell.strip() for cell in header]
     if not header or "" in header or len(set(header)) != len(header):
         return None
@@ -240,6 +243,20 @@ def _read_exact(
     except csv.Error as exc:
         findings.append(finding("LS009", file, reader.line_num, detail=f"CSV 格式错误：{exc}"))
         return None
+    if text.count('"') % 2 and lines:
+        # An opening quote never closed: the lenient reader ran the rest of the file into the
+        # last row's cell. Say where it starts instead of losing those rows without a word.
+        findings.append(
+            finding(
+                "LS009",
+                file,
+                lines[-1],
+                detail=("引号没有闭合：从这一行起到文件末尾的内容被读成了一个单元格，请补上右引号"),
+            )
+        )
+        for column in columns:
+            column.pop()
+        lines.pop()
     named = [i for i, column in enumerate(header) if column]  # Excel's unnamed empty columns
     frame = pd.DataFrame({header[i]: pd.Series(columns[i], dtype=object) for i in named})
     frame["_line"] = pd.Series(lines, dtype="int64")
@@ -266,6 +283,7 @@ def _check_frame(
     for column, allowed in spec.enums:
         bad = (frame[column] != "") & ~frame[column].isin(allowed)
         per_row(bad, "LS404", column, column=column, allowed=" | ".join(allowed))
+    excel_seen = False  # SPEC §4: one warning per file, however many columns
     for column in spec.dates + spec.datetimes:
         if column not in frame:
             continue
@@ -273,7 +291,8 @@ def _check_frame(
         parsed, excel, bad = parse_dates(frame[column], with_time)
         expected = "YYYY-MM-DD HH:MM" if with_time else "YYYY-MM-DD"
         per_row(bad, "LS402", column, column=column, expected=expected)
-        if excel.any():
+        if excel.any() and not excel_seen:
+            excel_seen = True
             line = int(frame.loc[excel, "_line"].iloc[0])
             example = "2015/9/1 8:30" if with_time else "2015/9/1"
             findings.append(

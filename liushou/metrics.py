@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from liushou import terms
-from liushou.model import DEFAULT_INCIDENT_LIMITS, DEFAULT_TARGETS, Child, Repository, Standard
-from liushou.schema import archive_missing
+from liushou.logs import LOG_SPECS
+from liushou.model import Child, Repository, Standard
+from liushou.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, archive_missing
 from liushou.terms import Period, Term
 
 IN_SCHOOL = "在校"
@@ -21,10 +22,11 @@ NO_GUARDIAN = "无人监护"
 UNFILLED = "未填"  # breakdown key for a child whose field is absent or invalid, so counts sum to N
 EVERYONE = "全体"
 
-GENDERS = ("男", "女")
-GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
-LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
-AID_KINDS = ("物质资助", "助学金", "保险", "其他")
+# Only these kinds are shown: any other text in a kind cell (a check error) could hold a name
+# or a phone number, so an aid row with it is left out and an activity with it reads as 其他.
+AID_KINDS = dict(LOG_SPECS["aid"].enums)["kind"]
+ACTIVITY_KINDS = dict(LOG_SPECS["activities"].enums)["kind"]
+OTHER_KIND = "其他"
 LEAVING_STATUSES = ("转出", "辍学", "休学", "毕业")
 DETAIL_LOGS = ("talks", "visits", "contacts", "trainings", "health", "aid")
 
@@ -76,12 +78,15 @@ class TermFigures:
       standard's own kind (months "2015-10", ISO weeks "2015-W41", or the term's name)
     - standard_missing: id -> [{child_id, name, class, period}], due and not done, period by period
     - class_rows / mentor_rows: [{class | mentor, children (of N), archive_rate, pairing_rate,
-      standards: {id: {due, done, rate}}}], over every child of the class / mentor in care
-      during the term; classes ordered by grade then class, mentors in staff order
+      standards: {id: {due, done, rate}}}]; a class row for every class with a child in care
+      during the term, a mentor row for every name used as care.mentor (rates None when
+      children or due is 0); classes ordered by grade then class, mentors in staff order
     - incident_list: [{occurred_on, on_time, missing, late, line}], missing and late naming the
       limits ("guardian", "parents", "authority") that were not met; no names
-    - aid: kind -> {rows, children, amount}, aid_total: {rows, children, amount}
-    - activities: [{date, title, kind, participants_count, everyone}] dated in [start, as-of]
+    - aid: kind -> {rows, children, amount}, aid_total: {rows, children, amount}; only rows
+      whose kind is one of AID_KINDS
+    - activities: [{date, title, kind, participants_count, everyone}] dated in [start, as-of];
+      a kind outside ACTIVITY_KINDS reads as 其他
     - health_checks: {rows, children} of 体检 in [start, as-of]
     - log_counts: log name -> rows dated in [start, as-of]
     - retention: {u, out, dropped} of SPEC §6.2; status_changes: status -> children of U whose
@@ -538,7 +543,7 @@ def _incidents(
     """Incidents that occurred in [start, as-of] and whether each was notified in time (§6.3)."""
     log = _Log.of(repo, "incidents", roster, date_column="occurred_at")
     frame = log.frame[log.within(start, end)]
-    limits = {**DEFAULT_INCIDENT_LIMITS, **(repo.settings.incident_limits_minutes or {})}
+    limits = repo.settings.incident_limits_minutes  # complete: settings fill in the defaults
     entries = []
     for _, row in frame.iterrows():
         occurred = pd.Timestamp(row["occurred_at"])
@@ -588,7 +593,7 @@ def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list
             {
                 "date": dt.date.fromordinal(int(day[i])),
                 "title": titles[i],
-                "kind": kinds[i],
+                "kind": kinds[i] if kinds[i] in ACTIVITY_KINDS else OTHER_KIND,
                 "participants_count": count,
                 "everyone": everyone,
             }
@@ -598,10 +603,15 @@ def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list
 
 
 def _aid(log: _Log, rows: np.ndarray) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Aid rows, distinct children and yuan by kind; an empty or unreadable amount counts 0."""
+    """Aid rows, distinct children and yuan by kind; an empty or unreadable amount counts 0.
+
+    Rows whose kind is not one of AID_KINDS are left out of both the groups and the total.
+    """
+    kinds = log.column("kind")
+    rows = rows & kinds.isin(AID_KINDS).to_numpy()
     amounts = pd.to_numeric(log.column("amount"), errors="coerce").fillna(0.0).to_numpy()
     frame = pd.DataFrame(
-        {"kind": log.column("kind").to_numpy()[rows], "pos": log.pos[rows], "yuan": amounts[rows]}
+        {"kind": kinds.to_numpy()[rows], "pos": log.pos[rows], "yuan": amounts[rows]}
     )
 
     def summary(part: pd.DataFrame) -> dict[str, Any]:
@@ -612,11 +622,7 @@ def _aid(log: _Log, rows: np.ndarray) -> tuple[dict[str, dict[str, Any]], dict[s
         }
 
     groups = {kind: part for kind, part in frame.groupby("kind", sort=False)}
-    order = [
-        *[k for k in AID_KINDS if k in groups],
-        *sorted(k for k in groups if k not in AID_KINDS),
-    ]
-    return {kind or UNFILLED: summary(groups[kind]) for kind in order}, summary(frame)
+    return {kind: summary(groups[kind]) for kind in AID_KINDS if kind in groups}, summary(frame)
 
 
 # ---------------------------------------------------------------------------- compute
@@ -684,9 +690,11 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
         }
         standard_periods[standard.id], standard_missing[standard.id] = _standard_detail(one, roster)
 
-    # §6.5: mentors and classes of every child in care during the term (U), so that a mentor
-    # whose only child transferred out still answers for the periods before the transfer.
-    by_mentor = _groups(roster.mentor, population, touched, roster, judged)
+    # §6.5: every name used as care.mentor, whether its children are in care during the term
+    # or not: a mentor whose only child transferred out still answers for the periods before
+    # the transfer, and one whose children all left before the term is listed with nothing due.
+    everyone = np.ones(len(roster), dtype=bool)
+    by_mentor = _groups(roster.mentor, population, everyone, roster, judged)
     staff_order = {name: i for i, name in enumerate(settings.staff or [])}
     mentor_names = sorted(
         by_mentor, key=lambda name: (staff_order.get(name, len(staff_order)), name)
@@ -710,7 +718,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
             "left_behind_share": _rate(size, students_total or 0),
             "incident_on_time_rate": _rate(incidents["on_time"], incidents["count"]),
         },
-        targets={**DEFAULT_TARGETS, **(settings.targets or {})},
+        targets=dict(settings.targets),  # complete: settings fill in the defaults
         standards=standards,
         incidents=incidents,
         breakdowns=_breakdowns(roster, population),

@@ -123,3 +123,5 @@ class Repository:
     log_headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (id, path of the first file with it, path of the repeat, (line, column) in the repeat)
     duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)
+    # File stems of child records that exist but could not be read as a record
+    unreadable_ids: set[str] = field(default_factory=set)

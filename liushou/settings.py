@@ -51,22 +51,34 @@ def find_root(start: Path) -> Path:
     for folder in (start, *start.parents):
         if (folder / SETTINGS_FILE).is_file():
             return folder
-    raise SettingsError([finding("LS901", SETTINGS_FILE, None, path=str(start))])
+    raise SettingsError([finding("LS901", SETTINGS_FILE, 1, path=str(start))])
 
 
-def load_settings(root: Path, data: bytes | None = None) -> Settings:
+def load_settings(
+    root: Path, data: bytes | None = None, warnings: list[Finding] | None = None
+) -> Settings:
     """Read and validate `root/liushou.yaml` (or `data`, its bytes when already read).
+
+    Args:
+        root: the repository's root folder.
+        data: the file's bytes, when the caller has read them already.
+        warnings: receives warnings that do not stop the run (a GBK-encoded file).
 
     Raises:
         SettingsError: with every problem found, not just the first.
     """
     if data is None:
-        data = (root / SETTINGS_FILE).read_bytes()
+        try:
+            data = (root / SETTINGS_FILE).read_bytes()
+        except OSError:
+            raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
     parsed = parse_yaml(data, SETTINGS_FILE)
+    errors = [f for f in parsed.findings if f.severity == "error"]
+    if errors:
+        raise SettingsError(errors)
+    if warnings is not None:
+        warnings.extend(parsed.findings)
     reader = _Reader(parsed)
-    if parsed.findings or not isinstance(parsed.value, dict):
-        errors = [f for f in parsed.findings if f.severity == "error"]
-        raise SettingsError(errors or [finding("LS902", SETTINGS_FILE, 1, detail="文件是空的")])
     settings = reader.read(parsed.value)
     if reader.findings:
         raise SettingsError(reader.findings)

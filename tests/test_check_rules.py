@@ -218,7 +218,7 @@ def test_quoted_newline_keeps_line_numbers(tmp_path):
 
 def test_unknown_log_file_is_named(tmp_path):
     root = write_repo(tmp_path, logs={"notes": "a,b\n"})
-    assert ("logs/notes.csv", None, "LS012") in found(root)
+    assert ("logs/notes.csv", 1, "LS012") in found(root)
 
 
 @pytest.mark.parametrize(

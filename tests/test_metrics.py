@@ -807,9 +807,7 @@ def test_mentors_include_children_who_left():
         child("c", {"care.mentor": "郑岚", "status": "转出", "status_date": D(2015, 10, 10)}),
         child("d", {"care.mentor": "外校老师"}),  # a name not in staff still counts
         child("e", {"care.mentor": DROP}),
-        child(
-            "f", {"care.mentor": "从前的老师", "enrolled_on": D(2016, 2, 1)}
-        ),  # not in U: unlisted
+        child("f", {"care.mentor": "从前的老师", "enrolled_on": D(2016, 2, 1)}),  # not in U
     ]
     logs = {
         "talks": talks(
@@ -826,6 +824,7 @@ def test_mentors_include_children_who_left():
         "吴静": {"children": 1, "standards": {"monthly-talk": 0.0}},
         "郑岚": {"children": 0, "standards": {"monthly-talk": 1.0}},  # c was due in September
         "外校老师": {"children": 1, "standards": {"monthly-talk": 0.0}},
+        "从前的老师": {"children": 0, "standards": {"monthly-talk": None}},  # SPEC: every name
     }
     assert figures.mentor_rows[0]["mentor"] == "周文"
     assert figures.mentor_rows[0]["standards"]["monthly-talk"] == {
@@ -842,6 +841,48 @@ def test_mentor_with_nothing_due_has_null_rate():
     figures = compute(repo(children), AUTUMN, AFTER)
     # in care Sep 1–9 but not at September's midpoint
     assert figures.mentors == {"吴静": {"children": 0, "standards": {"monthly-talk": None}}}
+
+
+def test_mentor_whose_children_all_left_before_the_term_is_listed_with_nothing():
+    children = [
+        child("a", {"care.mentor": "周文"}),
+        child("early", {"care.mentor": "郑岚", "status": "转出", "status_date": D(2015, 6, 1)}),
+        child("later", {"care.mentor": "郑岚", "enrolled_on": D(2016, 3, 1)}),
+        child("ended", {"care.mentor": "新来的老师", "left_behind.until": D(2015, 7, 1)}),
+    ]
+    logs = {"talks": talks(("early", "2015-05-10"), ("a", "2015-09-10"))}
+    school = repo(children, logs, standards=DEFAULT_STANDARDS)
+    figures = compute(school, AUTUMN, AFTER)
+    nothing = {sid: None for sid in figures.standards}
+    assert figures.mentors["郑岚"] == {"children": 0, "standards": nothing}
+    assert figures.mentors["新来的老师"] == {"children": 0, "standards": nothing}
+    assert list(figures.mentors) == ["周文", "郑岚", "新来的老师"]  # staff order, then the rest
+    assert figures.to_json()["mentors"]["郑岚"] == {"children": 0, "standards": nothing}
+    assert [row["mentor"] for row in figures.mentor_rows] == list(figures.mentors)
+    assert figures.mentor_rows[1] == {
+        "mentor": "郑岚",
+        "children": 0,
+        "archive_rate": None,
+        "pairing_rate": None,
+        "standards": {sid: {"due": 0, "done": 0, "rate": None} for sid in figures.standards},
+    }
+    # Classes stay limited to children in care during the term.
+    assert [row["class"] for row in figures.class_rows] == ["3-1"]
+    assert [row["children"] for row in figures.class_rows] == [1]
+
+
+def test_mentor_without_due_periods_reads_as_a_dash_in_the_summary():
+    from liushou.render import report_context
+
+    children = [
+        child("a"),
+        child("early", {"care.mentor": "郑岚", "status": "转出", "status_date": D(2015, 6, 1)}),
+    ]
+    school = repo(children)
+    context = report_context(compute(school, AUTUMN, AFTER), school.settings)
+    row = next(m for m in context["mentors"] if m["mentor"] == "郑岚")
+    assert row["standards"] == {"monthly-talk": None}
+    assert row not in context["mentors_behind"]
 
 
 # ---------------------------------------------------------------------------- detail
@@ -902,6 +943,57 @@ def test_aid_activities_and_log_counts():
     ]
     assert figures.log_counts["talks"] == 1
     assert figures.log_counts["aid"] == 3
+
+
+def test_aid_leaves_out_rows_whose_kind_is_not_allowed():
+    children = [child("a"), child("b")]
+    logs = {
+        "aid": log(
+            [
+                {"date": "2015-09-10", "child_id": "a", "kind": "助学金", "amount": "500"},
+                {"date": "2015-09-11", "child_id": "a", "kind": "张三 13812345678", "amount": "80"},
+                {"date": "2015-09-12", "child_id": "b", "kind": "", "amount": "20"},
+                {"date": "2015-09-13", "child_id": "b", "kind": "助学金 ", "amount": "30"},
+                {"date": "2015-09-14", "child_id": "b", "kind": "其他", "amount": "10"},
+            ]
+        )
+    }
+    figures = compute(repo(children, logs), AUTUMN, AFTER)
+    assert figures.aid == {
+        "助学金": {"rows": 1, "children": 1, "amount": 500.0},
+        "其他": {"rows": 1, "children": 1, "amount": 10.0},
+    }
+    assert figures.aid_total == {"rows": 2, "children": 2, "amount": 510.0}
+    assert "13812345678" not in repr(figures)
+
+
+def test_activity_kinds_outside_the_list_read_as_other():
+    logs = {
+        "activities": log(
+            [
+                {
+                    "date": "2015-09-20",
+                    "title": "心理课",
+                    "kind": "心理健康课",
+                    "participants": "a",
+                },
+                {
+                    "date": "2015-09-21",
+                    "title": "家访",
+                    "kind": "李四 13812345678",
+                    "participants": "a",
+                },
+                {"date": "2015-09-22", "title": "游戏", "kind": "", "participants": "a"},
+            ]
+        )
+    }
+    figures = compute(repo([child("a")], logs), AUTUMN, AFTER)
+    assert [(a["title"], a["kind"]) for a in figures.activities] == [
+        ("心理课", "心理健康课"),
+        ("家访", "其他"),
+        ("游戏", "其他"),
+    ]
+    assert "13812345678" not in repr(figures)
 
 
 # ---------------------------------------------------------------------------- §7
@@ -983,3 +1075,33 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
 def test_targets_follow_settings():
     school = repo([child("a")], targets={**DEFAULT_TARGETS, "vaccination_rate": 0.9})
     assert compute(school, AUTUMN, AFTER).to_json()["targets"]["vaccination_rate"] == 0.9
+
+
+def test_targets_and_incident_limits_come_from_settings_alone():
+    # Settings are always complete (the reader and the dataclass fill in the defaults), so
+    # compute takes them as they are rather than merging the defaults in a second time.
+    targets = {"archive_rate": 0.8, "incident_on_time_rate": 0.9}
+    rows = [
+        incident("2015-10-01 08:00", "2015-10-01 08:50", "2015-10-01 08:55", "2015-10-01 09:00")
+    ]
+    logs = {"incidents": log(rows, dates=INCIDENT_DATES)}
+    limits = {"guardian": 50, "parents": 55, "authority": 60}
+    school = repo([child("a")], logs, targets=targets, incident_limits_minutes=limits)
+    figures = compute(school, AUTUMN, AFTER)
+    assert figures.targets == targets
+    assert figures.targets is not school.settings.targets
+    assert figures.incidents == {"count": 1, "on_time": 1}
+    by_hand = compute(repo([child("a")], logs), AUTUMN, AFTER)  # the dataclass defaults
+    assert by_hand.targets == DEFAULT_TARGETS
+    assert by_hand.incidents == {"count": 1, "on_time": 0}
+
+
+def test_enumerations_are_shared_with_schema_and_logs():
+    from liushou import metrics, schema
+    from liushou.logs import LOG_SPECS
+
+    assert metrics.GENDERS is schema.GENDERS
+    assert metrics.GUARDIANSHIPS is schema.GUARDIANSHIPS
+    assert metrics.LEFT_BEHIND_TYPES is schema.LEFT_BEHIND_TYPES
+    assert metrics.AID_KINDS is dict(LOG_SPECS["aid"].enums)["kind"]
+    assert metrics.ACTIVITY_KINDS is dict(LOG_SPECS["activities"].enums)["kind"]
