@@ -1,0 +1,653 @@
+"""Time `liushou check` (and `report`) on a generated repository against general-purpose validators.
+
+Each measurement runs as a subprocess. Wall time is taken around the subprocess; peak memory is
+reported two ways: ``peak`` is the largest resident set of any single process of the run (GNU
+``/usr/bin/time``'s "Maximum resident set size"; without GNU time, the ``ru_maxrss`` that
+``os.wait4`` returns, which can be inflated up to this script's own size), and ``tree`` is the largest sum of the resident sets of the whole process
+tree, sampled from /proc every 20 ms (Linux only; it counts shared pages once per process, so it
+errs high, and it can miss the peak of a run shorter than a few samples).
+
+Measurements, all on the same files (see benchmarks/README.md):
+
+    a  liushou check, cold cache (its cache removed first, see below): the full check
+    b  liushou check again, nothing changed: the warm re-check
+    c  liushou check on a variant with liushou.yaml + children/ only, cold: the children part
+    d  liushou check on a variant with children/ + logs/talks.csv only, cold; d − c is the talks part
+    e  check-jsonschema with benchmarks/schemas/child.schema.json on every child record
+    f  frictionless validate with benchmarks/schemas/talks.schema.json on logs/talks.csv
+    g  parse floor: PyYAML's libyaml loader over every child record, nothing else
+    h  parse floor: pandas.read_csv of logs/talks.csv, nothing else
+    r  liushou report --term 2015-autumn --format json, cold and warm (when the command exists)
+
+Usage::
+
+    python benchmarks/run.py REPO_DIR [--skip-competitors] [--repeat [N]] [--json-out FILE]
+
+The variants of c and d are built from hard links (symbolic links if hard links fail) in
+``REPO_DIR.bench/`` next to the repository, rebuilt on every run. liushou runs with
+``LIUSHOU_CACHE_DIR=REPO_DIR.bench/cache/<repo name>`` so that its cache is the benchmark's own;
+a cold run removes that folder and ``REPO_DIR/.liushou-cache`` (``--cache-dir``) first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHILD_SCHEMA = HERE / "schemas" / "child.schema.json"
+TALKS_SCHEMA = HERE / "schemas" / "talks.schema.json"
+TERM = "2015-autumn"
+MB = 1024 * 1024
+PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+GNU_TIME = "/usr/bin/time"
+
+
+@dataclass
+class Run:
+    """One subprocess run."""
+
+    wall: float
+    peak_mb: float
+    tree_mb: float | None
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Measurement:
+    """A named measurement, possibly repeated."""
+
+    key: str
+    title: str
+    command: str
+    walls: list[float] = field(default_factory=list)
+    peak_mb: float = 0.0
+    tree_mb: float | None = None
+    returncodes: list[int] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def wall(self) -> float:
+        return statistics.median(self.walls)
+
+    def add(self, run: Run) -> None:
+        self.walls.append(run.wall)
+        self.peak_mb = max(self.peak_mb, run.peak_mb)
+        if run.tree_mb is not None:
+            self.tree_mb = max(self.tree_mb or 0.0, run.tree_mb)
+        self.returncodes.append(run.returncode)
+
+    @property
+    def max_mb(self) -> float:
+        return max(self.peak_mb, self.tree_mb or 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running and measuring one subprocess
+# ---------------------------------------------------------------------------------------------
+
+
+def _proc_tree_rss(root_pid: int) -> int | None:
+    """Sum of the resident sets (bytes) of root_pid and all its descendants, from /proc."""
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    children: dict[int, list[int]] = {}
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rfind(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(name))
+    total, todo = 0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                total += int(f.read().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _gnu_time() -> str | None:
+    """/usr/bin/time if it is GNU time (it takes -f and -o), else None."""
+    if not os.path.exists(GNU_TIME):
+        return None
+    try:
+        proc = subprocess.run(
+            [GNU_TIME, "-f", "%M", "-o", os.devnull, "true"], capture_output=True, check=False
+        )
+    except OSError:
+        return None
+    return GNU_TIME if proc.returncode == 0 else None
+
+
+def run_measured(
+    argv: list[str],
+    cwd: Path | None = None,
+    stdin_path: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Run argv to completion; return its wall time, memory peaks, exit code and output.
+
+    The peak comes from GNU time when there is one: Linux counts the memory a process had
+    before exec in its ru_maxrss, so a child started straight from this (larger) Python
+    process would report at least this process's own peak.
+    """
+    sample_tree = Path("/proc/self/statm").exists()
+    gnu_time = _gnu_time()
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".time") as timing,
+        open(stdin_path or os.devnull, "rb") as stdin,
+    ):
+        command = [gnu_time, "-f", "%M", "-o", timing.name, *argv] if gnu_time else argv
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, stdin=stdin, stdout=out, stderr=err, env=env)
+        tree_peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal tree_peak
+            while not done.is_set():
+                rss = _proc_tree_rss(proc.pid)
+                if rss:
+                    tree_peak = max(tree_peak, rss)
+                done.wait(0.02)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        if sample_tree:
+            sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        done.set()
+        if sample_tree:
+            sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+        # ru_maxrss is in KiB on Linux, in bytes on macOS; GNU time prints KiB.
+        peak = usage.ru_maxrss / (MB if sys.platform == "darwin" else 1024)
+        if gnu_time:
+            lines = Path(timing.name).read_text().split()
+            if lines and lines[-1].isdigit():
+                peak = int(lines[-1]) / 1024
+    return Run(wall, peak, tree_peak / MB if sample_tree else None, proc.returncode, stdout, stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# The repository and its variants
+# ---------------------------------------------------------------------------------------------
+
+
+def child_files(repo: Path) -> list[str]:
+    """Every child record, relative to the repository, in a stable order."""
+    return sorted(str(p.relative_to(repo)) for p in (repo / "children").rglob("*.yaml"))
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """Copy a tree as hard links (fast, no extra space); fall back to one symbolic link."""
+    try:
+        shutil.copytree(src, dst, copy_function=os.link)
+    except OSError:
+        shutil.rmtree(dst, ignore_errors=True)
+        dst.symlink_to(src.resolve(), target_is_directory=True)
+
+
+def build_variant(repo: Path, dst: Path, logs: tuple[str, ...]) -> Path:
+    """A repository with the same settings and children and only the given logs."""
+    shutil.rmtree(dst, ignore_errors=True)
+    dst.mkdir(parents=True)
+    shutil.copy2(repo / "liushou.yaml", dst / "liushou.yaml")
+    link_tree(repo / "children", dst / "children")
+    if logs:
+        (dst / "logs").mkdir()
+        for name in logs:
+            try:
+                os.link(repo / "logs" / name, dst / "logs" / name)
+            except OSError:
+                shutil.copy2(repo / "logs" / name, dst / "logs" / name)
+    return dst
+
+
+def count_rows(path: Path) -> int:
+    with open(path, "rb") as f:
+        return max(0, sum(1 for _ in f) - 1)
+
+
+def warm_os_cache(repo: Path) -> None:
+    """Read every file once so that no measurement pays for the first read from disk."""
+    for path in repo.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                while f.read(1 << 20):
+                    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark
+# ---------------------------------------------------------------------------------------------
+
+
+class Bench:
+    """Runs and records the measurements."""
+
+    def __init__(
+        self, repo: Path, work: Path, liushou: list[str], repeat: int, cache_name: str
+    ) -> None:
+        self.repo = repo
+        self.work = work
+        self.liushou = liushou
+        self.repeat = repeat
+        self.cache_name = cache_name
+        self.results: dict[str, Measurement] = {}
+
+    def cache_dirs(self, repo: Path) -> tuple[Path, Path]:
+        """liushou's cache for repo: LIUSHOU_CACHE_DIR (set per repository) and REPO/cache_name."""
+        return self.work / "cache" / repo.name, repo / self.cache_name
+
+    def env_for(self, repo: Path) -> dict[str, str]:
+        """The environment of a liushou run: its cache is kept apart from the user's own."""
+        return {**os.environ, "LIUSHOU_CACHE_DIR": str(self.cache_dirs(repo)[0])}
+
+    def drop_cache(self, repo: Path) -> None:
+        for folder in self.cache_dirs(repo):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def measure(
+        self,
+        key: str,
+        title: str,
+        argv: list[str],
+        *,
+        cwd: Path | None = None,
+        stdin_path: Path | None = None,
+        env: dict[str, str] | None = None,
+        before=None,
+        check=None,
+        shown: str | None = None,
+    ) -> Measurement | None:
+        m = Measurement(key, title, shown or shlex.join(argv))
+        print(f"[{key}] {title} ...", file=sys.stderr, flush=True)
+        for _ in range(self.repeat):
+            if before:
+                before()
+            run = run_measured(argv, cwd=cwd, stdin_path=stdin_path, env=env)
+            m.add(run)
+            if check:
+                m.note = check(run)
+            print(
+                f"    {run.wall:.2f} s, peak {run.peak_mb:.0f} MB, "
+                f"tree {run.tree_mb or 0:.0f} MB, exit {run.returncode}  {m.note}",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.results[key] = m
+        return m
+
+    # -- liushou ------------------------------------------------------------------------------
+
+    def liushou_available(self) -> bool:
+        try:
+            proc = subprocess.run(
+                [*self.liushou, "--help"], capture_output=True, timeout=120, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+        return proc.returncode == 0
+
+    def has_report(self) -> bool:
+        proc = subprocess.run(
+            [*self.liushou, "report", "--help"], capture_output=True, timeout=120, check=False
+        )
+        return proc.returncode == 0
+
+    @staticmethod
+    def check_summary(run: Run) -> str:
+        try:
+            data = json.loads(run.stdout)
+            return f"{data['errors']} errors, {data['warnings']} warnings"
+        except (ValueError, KeyError, TypeError):
+            tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"output not JSON: {tail[:120]}"
+
+    @staticmethod
+    def report_summary(run: Run) -> str:
+        try:
+            data = json.loads(run.stdout)
+            return f"population {data['population']}"
+        except (ValueError, KeyError, TypeError):
+            tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"output not JSON: {tail[:120]}"
+
+    def check_cold(self, key: str, title: str, repo: Path) -> None:
+        """liushou check on repo after its cache is removed."""
+        self.measure(
+            key,
+            title,
+            [*self.liushou, "-C", str(repo), "check", "--format", "json"],
+            env=self.env_for(repo),
+            before=lambda: self.drop_cache(repo),
+            check=self.check_summary,
+        )
+
+    def run_liushou(self) -> None:
+        repo = self.repo
+        self.check_cold("a", "liushou check, cold cache (full check)", repo)
+        self.measure(
+            "b",
+            "liushou check, warm cache, nothing changed",
+            [*self.liushou, "-C", str(repo), "check", "--format", "json"],
+            env=self.env_for(repo),
+            check=self.check_summary,
+        )
+        only_children = build_variant(repo, self.work / "children-only", ())
+        self.check_cold("c", "liushou check, children only, cold (children part)", only_children)
+        with_talks = build_variant(repo, self.work / "children-talks", ("talks.csv",))
+        self.check_cold("d", "liushou check, children + talks.csv, cold", with_talks)
+        if not self.has_report():
+            print("liushou report is not available: skipped", file=sys.stderr)
+            return
+        report = [*self.liushou, "-C", str(repo), "report", "--term", TERM, "--format", "json"]
+        self.measure(
+            "r1",
+            f"liushou report --term {TERM} --format json, cold cache",
+            report,
+            env=self.env_for(repo),
+            before=lambda: self.drop_cache(repo),
+            check=self.report_summary,
+        )
+        self.measure(
+            "r2",
+            f"liushou report --term {TERM} --format json, warm cache",
+            report,
+            env=self.env_for(repo),
+            check=self.report_summary,
+        )
+
+    # -- competitors and floors ----------------------------------------------------------------
+
+    def run_competitors(self) -> None:
+        repo, work = self.repo, self.work
+        files = child_files(repo)
+        listing = work / "child-files.txt"
+        listing.write_bytes(b"\0".join(f.encode() for f in files))
+
+        def jsonschema_summary(run: Run) -> str:
+            oks = run.stdout.count("ok -- validation done")
+            return f"{len(files)} files, {oks} batch(es) ok" + ("" if run.returncode == 0 else "!")
+
+        checker = shutil.which("check-jsonschema") or "check-jsonschema"
+        # xargs packs as many paths per call as the system allows (a few calls for 50,000).
+        self.measure(
+            "e",
+            "check-jsonschema, every child record",
+            [
+                "xargs",
+                "-0",
+                "-s",
+                str(arg_max_budget()),
+                checker,
+                "--schemafile",
+                str(CHILD_SCHEMA),
+            ],
+            cwd=repo,
+            stdin_path=listing,
+            check=jsonschema_summary,
+            shown=f"xargs -0 check-jsonschema --schemafile {CHILD_SCHEMA} < (all child files)",
+        )
+
+        def frictionless_summary(run: Run) -> str:
+            try:
+                data = json.loads(run.stdout)
+                task = data["tasks"][0]
+                return f"valid={data['valid']}, {task['stats']['rows']} rows"
+            except (ValueError, KeyError, IndexError, TypeError):
+                tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
+                return f"output not JSON: {tail[:120]}"
+
+        frictionless = shutil.which("frictionless") or "frictionless"
+        self.measure(
+            "f",
+            "frictionless validate, logs/talks.csv",
+            [
+                frictionless,
+                "validate",
+                "--trusted",
+                "--json",
+                "--schema",
+                str(TALKS_SCHEMA),
+                "logs/talks.csv",
+            ],
+            cwd=repo,
+            check=frictionless_summary,
+        )
+        floor_yaml = (
+            "import glob, yaml\n"
+            "n = 0\n"
+            "for f in glob.iglob('children/**/*.yaml', recursive=True):\n"
+            "    with open(f, 'rb') as fh:\n"
+            "        yaml.load(fh, Loader=yaml.CSafeLoader)\n"
+            "    n += 1\n"
+            "print(n)\n"
+        )
+        self.measure(
+            "g",
+            "parse floor: yaml.CSafeLoader over every child record",
+            [sys.executable, "-c", floor_yaml],
+            cwd=repo,
+            check=lambda run: f"{run.stdout.strip()} files",
+            shown='python -c "for f in glob(children/**/*.yaml): yaml.load(f, CSafeLoader)"',
+        )
+        floor_csv = (
+            "import pandas as pd\n"
+            "df = pd.read_csv('logs/talks.csv', dtype=str, keep_default_na=False)\n"
+            "print(len(df))\n"
+        )
+        self.measure(
+            "h",
+            "parse floor: pandas.read_csv of logs/talks.csv",
+            [sys.executable, "-c", floor_csv],
+            cwd=repo,
+            check=lambda run: f"{run.stdout.strip()} rows",
+            shown="python -c \"pandas.read_csv('logs/talks.csv', dtype=str)\"",
+        )
+
+
+def arg_max_budget() -> int:
+    """A command-line length for xargs -s that this system accepts."""
+    try:
+        arg_max = os.sysconf("SC_ARG_MAX")
+    except (ValueError, OSError):
+        arg_max = 262144
+    env = sum(len(k) + len(v) + 2 for k, v in os.environ.items())
+    return max(65536, min(arg_max - env - 65536, 2_000_000))
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------
+
+
+def fmt_mb(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}"
+
+
+def tool_version(argv: list[str]) -> str:
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+    return (proc.stdout.strip() or proc.stderr.strip() or "?").splitlines()[-1]
+
+
+def markdown(bench: Bench, facts: dict[str, str]) -> str:
+    r = bench.results
+    lines = ["## Setup", ""]
+    lines += [f"- {k}: {v}" for k, v in facts.items()]
+    lines += [
+        "",
+        "## Measurements",
+        "",
+        f"Wall time is the median of {bench.repeat} run(s); memory is the largest seen. "
+        "peak = largest single process (ru_maxrss), tree = sampled sum over the process tree.",
+        "",
+        "| | measurement | wall s | peak MB | tree MB | exit | result |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for m in r.values():
+        codes = ",".join(str(c) for c in sorted(set(m.returncodes)))
+        lines.append(
+            f"| {m.key} | {m.title} | {m.wall:.2f} | {fmt_mb(m.peak_mb)} | {fmt_mb(m.tree_mb)} "
+            f"| {codes} | {m.note} |"
+        )
+    if "a" in r and "c" in r and "d" in r:
+        talks = r["d"].wall - r["c"].wall
+        lines.append(f"| d − c | talks part (derived) | {talks:.2f} | | | | |")
+    lines += ["", "Commands:", ""]
+    lines += [f"- {m.key}: `{m.command}`" for m in r.values()]
+
+    goals: list[tuple[str, str, str, bool | None]] = []
+    if "c" in r and "e" in r:
+        ratio = r["c"].wall / r["e"].wall
+        goals.append(
+            (
+                "children part / check-jsonschema",
+                f"{ratio:.3f} (1/{1 / ratio:.1f})",
+                "≤ 1/15 (0.067)",
+                ratio <= 1 / 15,
+            )
+        )
+    if "c" in r and "d" in r and "f" in r:
+        talks = r["d"].wall - r["c"].wall
+        ratio = talks / r["f"].wall
+        goals.append(
+            ("talks part (d − c) / frictionless", f"{ratio:.3f}", "≤ 1/3 (0.333)", ratio <= 1 / 3)
+        )
+        raw = r["d"].wall / r["f"].wall
+        goals.append(("for reference: d (children + talks) / frictionless", f"{raw:.3f}", "", None))
+    if "a" in r:
+        goals.append(
+            (
+                "peak memory of the full check",
+                f"{r['a'].max_mb:.0f} MB",
+                "< 1024 MB",
+                r["a"].max_mb < 1024,
+            )
+        )
+    if "b" in r:
+        goals.append(("warm re-check", f"{r['b'].wall:.2f} s", "< 1 s", r["b"].wall < 1))
+    for key, label in (("r1", "report, cold cache"), ("r2", "report, warm cache")):
+        if key in r:
+            goals.append((f"{label}: time", f"{r[key].wall:.2f} s", "≤ 10 s", r[key].wall <= 10))
+            goals.append(
+                (f"{label}: memory", f"{r[key].max_mb:.0f} MB", "≤ 2048 MB", r[key].max_mb <= 2048)
+            )
+    if goals:
+        lines += ["", "## Goals", "", "| goal | measured | target | met |", "|---|---:|---|---|"]
+        for name, value, target, met in goals:
+            mark = "" if met is None else ("yes" if met else "**no**")
+            lines.append(f"| {name} | {value} | {target} | {mark} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("repo", type=Path, help="repository made by benchmarks/generate.py")
+    parser.add_argument("--skip-competitors", action="store_true", help="skip e, f, g and h")
+    parser.add_argument("--skip-liushou", action="store_true", help="skip a–d and the report")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        nargs="?",
+        const=3,
+        default=1,
+        help="runs per measurement (median time); --repeat alone means 3",
+    )
+    parser.add_argument("--liushou", default="liushou", help="command that runs liushou")
+    parser.add_argument("--cache-dir", default=".liushou-cache", help="liushou's cache folder")
+    parser.add_argument("--work", type=Path, help="folder for the variants (default REPO.bench)")
+    parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+
+    repo = args.repo.resolve()
+    if not (repo / "liushou.yaml").is_file() or not (repo / "children").is_dir():
+        parser.error(f"{repo} is not a generated repository (no liushou.yaml or children/)")
+    work = (args.work or repo.with_name(repo.name + ".bench")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    liushou = shlex.split(args.liushou)
+    if liushou == ["liushou"]:  # prefer this interpreter's script: no pyenv shim in the timing
+        beside = Path(sys.executable).with_name("liushou")
+        liushou = [str(beside)] if beside.is_file() else [shutil.which("liushou") or "liushou"]
+    bench = Bench(repo, work, liushou, max(1, args.repeat), args.cache_dir)
+
+    n_children = sum(1 for _ in (repo / "children").rglob("*.yaml"))
+    facts = {
+        "repository": f"{repo} ({n_children} child records"
+        + "".join(
+            f", {name} {count_rows(repo / 'logs' / name)} rows"
+            for name in ("talks.csv", "visits.csv", "contacts.csv")
+            if (repo / "logs" / name).is_file()
+        )
+        + ")",
+        "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "liushou cache": f"LIUSHOU_CACHE_DIR={work}/cache/<repo name> and REPO/{args.cache_dir}, "
+        "both removed before each cold run; the OS page cache is warm for every run",
+    }
+    print("warming the OS page cache ...", file=sys.stderr, flush=True)
+    warm_os_cache(repo)
+
+    if not args.skip_liushou:
+        if bench.liushou_available():
+            facts["liushou"] = tool_version([*bench.liushou, "--version"])
+            bench.run_liushou()
+        else:
+            print(f"`{args.liushou} --help` fails: liushou measurements skipped", file=sys.stderr)
+            facts["liushou"] = "not available: a–d skipped"
+    if not args.skip_competitors:
+        facts["check-jsonschema"] = tool_version(["check-jsonschema", "--version"])
+        facts["frictionless"] = tool_version(["frictionless", "--version"])
+        bench.run_competitors()
+
+    text = markdown(bench, facts)
+    print(text)
+    if args.json_out:
+        payload = {
+            "facts": facts,
+            "results": {
+                k: {**asdict(m), "wall": m.wall, "max_mb": m.max_mb}
+                for k, m in bench.results.items()
+            },
+        }
+        args.json_out.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
