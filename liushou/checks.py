@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .findings import Finding, finding
+from .findings import Finding, finding, shown
 from .logs import LOG_SPECS, MAIN_DATE
 from .model import Repository
 
@@ -35,7 +35,7 @@ def check_mentors(repo: Repository, today: dt.date) -> list[Finding]:
         mentor = child.get("care.mentor")
         if isinstance(mentor, str) and mentor.strip() and mentor.strip() not in staff:
             line, col = child.positions.get("care.mentor", (1, None))
-            out.append(finding("LS203", child.path, line, col, name=mentor.strip()))
+            out.append(finding("LS203", child.path, line, col, name=shown(mentor.strip())))
     return out
 
 
@@ -56,14 +56,21 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
                         int(line),
                         column_no["child_id"],
                         column="child_id",
-                        id=child_id,
+                        id=shown(child_id),
                     )
                 )
         if "staff" in frame:
             unknown = (frame["staff"] != "") & ~frame["staff"].isin(staff)
             for line, who in zip(frame.loc[unknown, "_line"], frame.loc[unknown, "staff"]):
                 out.append(
-                    finding("LS202", file, int(line), column_no["staff"], column="staff", name=who)
+                    finding(
+                        "LS202",
+                        file,
+                        int(line),
+                        column_no["staff"],
+                        column="staff",
+                        name=shown(who),
+                    )
                 )
         if name == "activities":
             parts = participants(frame)
@@ -76,7 +83,7 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
                         int(frame.at[index, "_line"]),
                         column_no["participants"],
                         column="participants",
-                        id=child_id,
+                        id=shown(child_id),
                     )
                 )
     return out
@@ -165,4 +172,5 @@ def participants(frame: pd.DataFrame) -> pd.Series:
 
 def _where(repo: Repository, name: str) -> tuple[str, dict[str, int]]:
     header = repo.log_headers.get(name, ())
-    return f"logs/{name}.csv", {col: i + 1 for i, col in enumerate(header)}
+    file = repo.log_files.get(name, f"logs/{name}.csv")
+    return file, {col: i + 1 for i, col in enumerate(header)}

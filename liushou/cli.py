@@ -11,7 +11,8 @@ from pathlib import Path
 import typer
 
 from . import __version__
-from .api import TermError, check_repository, load, resolve_term, term_figures
+from .api import CheckResult, TermError, check_repository, load, resolve_term, term_figures
+from .findings import ERROR
 from .model import Repository
 from .render import RenderError, plan_context, render, report_context
 from .reporters import REPORTER_BY_NAME
@@ -82,12 +83,12 @@ def _apply_today(ctx: typer.Context, today: str | None) -> Options:
 
 
 def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
-    """Print a settings problem and return the exit (code 2) to raise."""
-    if fmt == "json":
-        from .api import CheckResult
-        from .reporters import JsonReporter
+    """Print a settings problem and return the exit (code 2) to raise.
 
-        JsonReporter(CheckResult(Path("."), error.findings), sys.stdout).report()
+    json and github go to standard output like any check result, so CI annotates the file.
+    """
+    if fmt in ("json", "github"):
+        REPORTER_BY_NAME[fmt](CheckResult(Path("."), error.findings), sys.stdout).report()
     else:
         for f in error.findings:
             where = f.file + (f":{f.line}" if f.line else "")
@@ -174,11 +175,19 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
-def _load_for_report(opts: Options) -> tuple[Repository, list]:
+def _load_for_report(opts: Options) -> Repository:
     try:
-        return load(opts.repo)
+        repo, findings = load(opts.repo)
     except SettingsError as error:
         raise settings_failure(error) from None
+    errors = sum(f.severity == ERROR for f in findings)
+    if errors:
+        typer.echo(
+            f"注意：数据中有 {errors} 个错误（运行 liushou check 查看），有错的记录不计入，"
+            "报告中的数字可能偏低。",
+            err=True,
+        )
+    return repo
 
 
 def _fail(message: str) -> typer.Exit:
@@ -195,11 +204,14 @@ def _write(text: str | bytes, target: Path | None, default: Path, root: Path) ->
             sys.stdout.write(text)
         return
     path = target if target is not None else root / default
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise _fail(f"无法写入 {path}：{error.strerror or error}") from None
     typer.echo(f"已写入 {path}", err=True)
 
 
@@ -225,7 +237,7 @@ def report(
     if fmt not in REPORT_FORMATS:
         raise typer.BadParameter(f"应为 {', '.join(REPORT_FORMATS)} 之一", param_hint="--format")
     opts = _apply_today(ctx, today)
-    repo, _ = _load_for_report(opts)
+    repo = _load_for_report(opts)
     try:
         term = resolve_term(term_name, repo.settings, opts.today)
         figures = term_figures(repo, term, opts.today)
@@ -282,8 +294,8 @@ def plan(
         raise typer.BadParameter(f"应为 {', '.join(PLAN_FORMATS)} 之一", param_hint="--format")
     opts = _apply_today(ctx, today)
     try:
-        settings = load_settings(find_root(opts.repo))
         root = find_root(opts.repo)
+        settings = load_settings(root)
     except SettingsError as error:
         raise settings_failure(error) from None
     try:

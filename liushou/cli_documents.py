@@ -1,17 +1,20 @@
-"""Commands that write Word documents, contact cards and rosters (registered on cli.app)."""
+"""The commands that write documents for use in school: contact cards (`card`), the roster
+(`roster`), and the school's own report templates (`templates export|check`).
 
+They register on cli.app; cli.py imports this module at its end. Like every command, they exit 2
+with a message in Chinese for a usage, settings or file-writing problem.
+"""
 
-# --- card and roster commands ---
+from pathlib import Path
 
-from pathlib import Path  # noqa: E402
+import typer
 
-import typer  # noqa: E402
-
-from .api import load  # noqa: E402
-from .cli import Options, _fail, _write, app, settings_failure  # noqa: E402
-from .findings import ERROR  # noqa: E402
-from .model import Repository  # noqa: E402
-from .roster import (  # noqa: E402
+from .api import load
+from .cli import TODAY_OPTION, Options, _apply_today, _fail, _write, app, settings_failure
+from .findings import ERROR
+from .model import Repository
+from .render import builtin_templates
+from .roster import (
     card_docx,
     grade_label,
     parse_class_key,
@@ -21,15 +24,31 @@ from .roster import (  # noqa: E402
     roster_rows,
     roster_xlsx,
 )
-from .settings import SettingsError  # noqa: E402
+from .settings import SettingsError, find_root, load_settings
 
 ROSTER_FORMATS = ("xlsx", "csv", "md")
-CARDS_FULL_WARNING = (
-    "注意：输出含完整的电话号码和身份证号，仅限校内工作使用，请妥善保管，不要外传。"
+CARD_FULL_WARNING = "注意：输出含完整的电话号码和身份证号，仅限校内工作使用，请妥善保管，不要外传。"
+ROSTER_FULL_WARNING = (
+    "注意：输出含完整的电话号码、身份证号和父母务工地，仅限校内工作使用，请妥善保管，不要外传。"
+)
+TEMPLATE_SUFFIXES = (".j2", ".docx")
+
+templates_app = typer.Typer(
+    help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。",
+    no_args_is_help=True,
+)
+app.add_typer(
+    templates_app,
+    name="templates",
+    help="导出和检查报告模板；学校可以把改写的模板（如带红头的 Word 模板）放在 templates/ 中。",
 )
 
 
-def _cards_load(opts: Options) -> Repository:
+# ---------------------------------------------------------------------------- shared steps
+
+
+def _load_repo(opts: Options) -> Repository:
+    """Load the repository; errors in the data are counted on stderr, not fatal."""
     try:
         repo, findings = load(opts.repo)
     except SettingsError as error:
@@ -43,7 +62,15 @@ def _cards_load(opts: Options) -> Repository:
     return repo
 
 
-def _cards_class_key(text: str) -> str:
+def _repo_root(opts: Options) -> Path:
+    try:
+        return find_root(opts.repo)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+
+
+def _class_key(text: str) -> str:
+    """--class as "年级-班" ("3年级2班" -> "3-2"); a usage error when it names no class."""
     try:
         grade, klass = parse_class_key(text)
     except ValueError as error:
@@ -51,14 +78,14 @@ def _cards_class_key(text: str) -> str:
     return f"{grade}-{klass}"
 
 
-def _cards_scope(key: str | None) -> str:
+def _scope(key: str | None) -> str:
     if key is None:
         return "全校"
     grade, klass = parse_class_key(key)
     return f"{grade_label(grade)}{klass}班"
 
 
-def _cards_refuse_overwrite(output: Path | None, default: Path, root: Path, force: bool) -> None:
+def _refuse_overwrite(output: Path | None, default: Path, root: Path, force: bool) -> None:
     """Stop before any work is written over: a card or roster may have been filled in by hand."""
     path = output if output is not None else root / default
     if str(path) == "-":
@@ -69,11 +96,15 @@ def _cards_refuse_overwrite(output: Path | None, default: Path, root: Path, forc
         raise _fail(f"{path} 已存在，未覆盖；如需覆盖请加 --force")
 
 
-def _cards_write(data: str | bytes, output: Path | None, default: Path, root: Path) -> None:
+def _write_output(data: str | bytes, output: Path | None, default: Path, root: Path) -> None:
+    """cli._write, with a file-system failure (read-only, full disk...) as a clean exit 2."""
     try:
         _write(data, output, default, root)
     except OSError as error:
         raise _fail(f"无法写入 {output or root / default}：{error.strerror or error}") from None
+
+
+# ---------------------------------------------------------------------------- card, roster
 
 
 @app.command()
@@ -95,15 +126,16 @@ def card(
         False, "--full", help="显示完整的电话号码和身份证号（默认打码，如 138****5678）。"
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+    today: str = TODAY_OPTION,
 ) -> None:
     """生成留守儿童档案卡（联系卡）Word 文档：一名儿童，或一个班每人一页。"""
     if child_id is None and class_key is None:
         raise _fail("请给出儿童编号（如 liushou card yl-2013-0203）或班级（如 --class 3-2）")
     if child_id is not None and class_key is not None:
         raise _fail("儿童编号和 --class 只能给出一个")
-    opts: Options = ctx.obj
-    key = _cards_class_key(class_key) if class_key is not None else None
-    repo = _cards_load(opts)
+    opts = _apply_today(ctx, today)
+    key = _class_key(class_key) if class_key is not None else None
+    repo = _load_repo(opts)
     if key is None:
         child = repo.children.get(child_id)
         if child is None:
@@ -114,10 +146,10 @@ def card(
         if not children:
             raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
         default = Path("reports") / "cards" / f"{key}班.docx"
-    _cards_refuse_overwrite(output, default, repo.root, force)
+    _refuse_overwrite(output, default, repo.root, force)
     if full:
-        typer.echo(CARDS_FULL_WARNING, err=True)
-    _cards_write(card_docx(children, repo.settings, full=full), output, default, repo.root)
+        typer.echo(CARD_FULL_WARNING, err=True)
+    _write_output(card_docx(children, repo.settings, full=full), output, default, repo.root)
 
 
 @app.command()
@@ -132,7 +164,9 @@ def roster(
         help="输出格式：xlsx（默认，Excel/WPS 表格）、csv（供其他软件导入）或 md（Markdown 表格）。",
     ),
     full: bool = typer.Option(
-        False, "--full", help="显示完整的电话号码和身份证号（默认打码，如 138****5678）。"
+        False,
+        "--full",
+        help="显示完整的电话号码、身份证号和父母务工地 （默认电话打码，如 138****5678；务工地只到省、市）。",
     ),
     output: Path = typer.Option(
         None,
@@ -141,13 +175,14 @@ def roster(
         help="输出文件；默认写到 reports/花名册.xlsx（或 reports/花名册-3-2班.xlsx），md 默认输出到屏幕，- 表示标准输出。",
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+    today: str = TODAY_OPTION,
 ) -> None:
-    """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码）。"""
+    """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码，父母务工地只到省、市）。"""
     if fmt not in ROSTER_FORMATS:
         raise typer.BadParameter(f"应为 {', '.join(ROSTER_FORMATS)} 之一", param_hint="--format")
-    opts: Options = ctx.obj
-    key = _cards_class_key(class_key) if class_key is not None else None
-    repo = _cards_load(opts)
+    opts = _apply_today(ctx, today)
+    key = _class_key(class_key) if class_key is not None else None
+    repo = _load_repo(opts)
     rows = roster_rows(repo, key, full=full, today=opts.today)
     if key is not None and not rows:
         raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
@@ -157,57 +192,29 @@ def roster(
     default = Path("reports") / f"{name}.{fmt}"
     if fmt == "md" and output is None:
         output = Path("-")
-    _cards_refuse_overwrite(output, default, repo.root, force)
+    _refuse_overwrite(output, default, repo.root, force)
     if full:
-        typer.echo(CARDS_FULL_WARNING, err=True)
+        typer.echo(ROSTER_FULL_WARNING, err=True)
     if fmt == "xlsx":
-        title = f"{repo.settings.school}留守儿童花名册（{_cards_scope(key)}，{opts.today}）"
+        title = f"{repo.settings.school}留守儿童花名册（{_scope(key)}，{opts.today}）"
         data: str | bytes = roster_xlsx(rows, title)
     elif fmt == "csv":
         data = roster_csv(rows)
     else:
         data = roster_md(rows)
-    _cards_write(data, output, default, repo.root)
+    _write_output(data, output, default, repo.root)
 
 
-# --- templates commands ---
-
-from pathlib import Path as _Path  # noqa: E402
-
-import typer as _typer  # noqa: E402
-
-from . import cli as _cli  # noqa: E402
-
-templates_app = _typer.Typer(
-    help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。",
-    no_args_is_help=True,
-)
-_cli.app.add_typer(
-    templates_app,
-    name="templates",
-    help="导出和检查报告模板；学校可以把改写的模板（如带红头的 Word 模板）放在 templates/ 中。",
-)
-TEMPLATE_SUFFIXES = (".j2", ".docx")
-
-
-def _templates_root(opts: _cli.Options) -> _Path:
-    from .settings import SettingsError, find_root
-
-    try:
-        return find_root(opts.repo)
-    except SettingsError as error:
-        raise _cli.settings_failure(error) from None
+# ---------------------------------------------------------------------------- templates
 
 
 @templates_app.command("export")
 def templates_export(
-    ctx: _typer.Context,
-    force: bool = _typer.Option(False, "--force", help="覆盖 templates/ 中已有的同名文件。"),
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="覆盖 templates/ 中已有的同名文件。"),
 ) -> None:
     """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
-    from .render import builtin_templates
-
-    root = _templates_root(ctx.obj)
+    root = _repo_root(ctx.obj)
     folder = root / "templates"
     sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
     skipped = []
@@ -220,42 +227,42 @@ def templates_export(
             folder.mkdir(exist_ok=True)
             target.write_bytes(source.read_bytes())
         except OSError as error:
-            raise _cli._fail(f"无法写入 {target}：{error.strerror or error}") from None
-        _typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
+            raise _fail(f"无法写入 {target}：{error.strerror or error}") from None
+        typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
     for target in skipped:
-        _typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)
+        typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)
     if skipped:
-        _typer.echo(f"有 {len(skipped)} 个模板已存在；如需用内置模板覆盖，请加 --force。", err=True)
-        raise _typer.Exit(1)
+        typer.echo(f"有 {len(skipped)} 个模板已存在；如需用内置模板覆盖，请加 --force。", err=True)
+        raise typer.Exit(1)
 
 
 @templates_app.command("check")
-def templates_check(ctx: _typer.Context) -> None:
+def templates_check(ctx: typer.Context) -> None:
     """检查 templates/ 中的模板（没有的查内置模板）：未知变量、被 Word 拆开的标签、试渲染错误。
 
     有问题时退出码为 1。
     """
+    # Imported here, as in cli.py: python-docx and lxml load only when Word files are involved.
     from .docx_render import check_templates
-    from .settings import SettingsError, load_settings
 
-    root = _templates_root(ctx.obj)
+    root = _repo_root(ctx.obj)
     try:
         settings = load_settings(root)
     except SettingsError as error:
-        raise _cli.settings_failure(error) from None
+        raise settings_failure(error) from None
     checks = check_templates(root, settings)
     for check in checks:
         label = (
             f"{check.name}（内置）" if check.builtin else check.path.relative_to(root).as_posix()
         )
         if not check.problems:
-            _typer.echo(f"{label}：没有发现问题")
+            typer.echo(f"{label}：没有发现问题")
         for problem in check.problems:
-            _typer.echo(f"{label}：{problem}")
+            typer.echo(f"{label}：{problem}")
     known = {check.name for check in checks}
     folder = root / "templates"
     if folder.is_dir():
         for path in sorted(folder.iterdir()):
             if path.suffix in TEMPLATE_SUFFIXES and path.name not in known:
-                _typer.echo(f"templates/{path.name}：不是工作总结或工作计划模板，未检查", err=True)
-    raise _typer.Exit(1 if any(check.problems for check in checks) else 0)
+                typer.echo(f"templates/{path.name}：不是工作总结或工作计划模板，未检查", err=True)
+    raise typer.Exit(1 if any(check.problems for check in checks) else 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ERROR = "error"
@@ -151,6 +152,26 @@ def finding(
     return Finding(
         file, line, column, severity or entry.severity, code, entry.template.format(**values)
     )
+
+
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+_LONG_DIGITS = re.compile(r"\d{7,}")
+_DIGIT = re.compile(r"\d")
+
+
+def shown(value: object) -> str:
+    """A value from the user's files, fit to print in a message that may reach a CI log.
+
+    Ids and short names are shown as written, since they are what the user must find; a value
+    that may be a phone, an ID number or an address (digits among text, long digit runs, long
+    text) is not echoed.
+    """
+    text = str(value)
+    if _PLAIN_ID.fullmatch(text) and not _LONG_DIGITS.search(text):
+        return text
+    if len(text) <= 10 and not _DIGIT.search(text):
+        return text
+    return "（此值可能含个人信息，不予显示）"
 
 
 def is_settings_code(code: str) -> bool:

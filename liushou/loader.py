@@ -21,7 +21,7 @@ from .findings import Finding, finding
 from .logs import read_log
 from .model import LOG_NAMES, Child, Repository, Settings
 from .schema import validate_child
-from .settings import SETTINGS_FILE, load_settings
+from .settings import SETTINGS_FILE, check_where_columns, load_settings
 from .yamlsource import parse_yaml
 
 Progress = Callable[[str, int, int], None]
@@ -43,6 +43,7 @@ class SourceFiles:
     settings: bytes
     children: dict[str, str] = field(default_factory=dict)
     logs: dict[str, bytes] = field(default_factory=dict)  # log name -> bytes
+    log_files: dict[str, str] = field(default_factory=dict)  # log name -> path as found
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
 
@@ -96,6 +97,7 @@ def read_sources(root: Path) -> SourceFiles:
             continue
         try:
             sources.logs[stem] = _read(path)
+            sources.log_files[stem] = rel
         except OSError:
             sources.unreadable.append(rel)
     return sources
@@ -224,12 +226,14 @@ def assemble(
         repo.children[child.id] = child
     for name, data in sources.logs.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
-        loaded = read_log(data, name, f"logs/{name}.csv", keep)
+        loaded = read_log(data, name, sources.log_files[name], keep)
+        repo.log_files[name] = sources.log_files[name]
         findings.extend(loaded.findings)
         if loaded.header:
             repo.log_headers[name] = loaded.header
         if loaded.frame is not None:
             repo.logs[name] = loaded.frame
+    check_where_columns(settings, repo.log_headers)
     return repo, findings
 
 

@@ -33,6 +33,7 @@ class Standard:
     where: dict[str, str] = field(default_factory=dict)
     applies_to: dict[str, list[Any]] = field(default_factory=dict)
     target: float = 1.0
+    line: int = 1  # where liushou.yaml defines it, for settings errors found after loading
 
 
 DEFAULT_STANDARDS = (
@@ -121,6 +122,7 @@ class Repository:
     children: dict[str, Child] = field(default_factory=dict)
     logs: dict[str, pd.DataFrame] = field(default_factory=dict)
     log_headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    log_files: dict[str, str] = field(default_factory=dict)  # log name -> its path, as found
     # (id, path of the first file with it, path of the repeat, (line, column) in the repeat)
     duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)
     # File stems of child records that exist but could not be read as a record

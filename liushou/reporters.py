@@ -10,24 +10,72 @@ from typing import TextIO
 
 from .api import CheckResult
 from .findings import ERROR
+from .logs import FREE_TEXT, LOG_SPECS
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
-# Excerpts are shown in CI logs: mask long digit runs (phones, ID numbers) and the values of
-# keys that hold an address, so no personal value is ever printed.
-_DIGITS = re.compile(r"\d{7,}[Xx]?")
-_PRIVATE_KEY = re.compile(
-    r"^(\s*-?\s*(?:address|work_place|employer|id_number|phone|"
-    r"employer_phone)\s*:\s*)(.+)$"
-)
+# Excerpts are shown in CI logs: personal values must never be printed. In a YAML line only the
+# values of keys that hold codes, dates and flags are shown (names, phones, addresses, health and
+# notes become ***, wherever they stand, block or flow style); in a CSV row every free-text cell
+# becomes "…"; and anywhere, digit runs that may be a phone or an ID number are masked.
+_YAML_VALUE = re.compile(r"([\w.]+)(\s*:[ \t]+)([^,{}\[\]#\n]+)")
+_SHOWN_KEYS = {
+    "id",
+    "gender",
+    "grade",
+    "class",
+    "boarding",
+    "enrolled_on",
+    "status",
+    "status_date",
+    "left_behind",
+    "type",
+    "since",
+    "until",
+    "guardianship",
+    "relation",
+    "age",
+    "mentor",
+    "focus",
+    "vaccinated",
+    "insured",
+    "on",
+    "interests",
+    "birth_date",
+}
+_NUMBER = re.compile(r"\d{7,}[Xx]?|\d(?:[ -]?\d){10,}")
+_CSV_SHOWN = {column for spec in LOG_SPECS.values() for column in spec.columns} - set(FREE_TEXT)
 
 
-def mask_excerpt(line: str) -> str:
-    """Hide personal values in a source line shown as context."""
-    match = _PRIVATE_KEY.match(line)
-    if match:
-        return match.group(1) + "***"
-    return _DIGITS.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), line)
+def mask_excerpt(line: str, csv_header: str | None = None) -> str:
+    """Hide personal values in a source line shown as context.
+
+    Args:
+        line: the line as written.
+        csv_header: for a CSV row, the file's header line; free-text and extra columns are
+            then shown as "…".
+    """
+    if csv_header is not None:
+        line = _mask_csv_cells(line, csv_header)
+    else:
+        line = _YAML_VALUE.sub(
+            lambda m: m.group(0) if m.group(1) in _SHOWN_KEYS else m.group(1) + m.group(2) + "***",
+            line,
+        )
+    return _NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), line)
+
+
+def _mask_csv_cells(line: str, header_line: str) -> str:
+    try:
+        header = [cell.strip() for cell in next(csv.reader([header_line]), [])]
+        cells = next(csv.reader([line]), [])
+    except csv.Error:
+        return "…"
+    shown = [
+        cell if index < len(header) and header[index] in _CSV_SHOWN else "…"
+        for index, cell in enumerate(cells)
+    ]
+    return ",".join(shown)
 
 
 class TextReporter:
@@ -58,12 +106,16 @@ class TextReporter:
             self.out.write(f"{where}: {SEVERITY_ZH[f.severity]} {f.code} {f.message}\n")
             source = self._source_line(f.file, f.line) if f.line else None
             if source is not None:
-                excerpt = mask_excerpt(source.rstrip("\r\n"))
+                is_csv = f.file.endswith(".csv")
+                header = self._source_line(f.file, 1) if is_csv else None
+                excerpt = mask_excerpt(source.rstrip("\r\n"), header)
                 gutter = " " * len(str(f.line))
                 self.out.write(f"  {f.line} | {excerpt}\n")
                 if f.column:
-                    offset = _csv_offset(source, f.column) if f.file.endswith(".csv") else None
-                    pad = _display_width(source[: (offset or f.column) - 1])
+                    if is_csv:
+                        pad = _display_width(excerpt[: _csv_offset(excerpt, f.column) - 1])
+                    else:
+                        pad = _display_width(source[: f.column - 1])
                     self.out.write(f"  {gutter} | {' ' * pad}^\n")
         if self.result.findings:
             r = self.result

@@ -1,7 +1,9 @@
 """The 花名册 (roster) and the 档案卡/联系卡 (contact cards): masked by default, safe to open.
 
 Privacy (SPEC §8): phones and ID numbers are masked unless the caller asks for them in full.
-A roster never holds an address. Spreadsheet output neutralises cells that Excel or WPS would
+A roster never holds a home address (the child's or the guardian's), and gives the parents' work
+places only to the province and city (广东省东莞市, not the town) unless asked for in full; a card
+is the child's archive and keeps both. Spreadsheet output neutralises cells that Excel or WPS would
 read as a formula (OWASP "CSV injection").
 """
 
@@ -41,6 +43,13 @@ COLUMNS = (
 _MOBILE = re.compile(r"^(1[3-9]\d)\d{4}(\d{4})$")
 _LANDLINE = re.compile(r"^(0\d{2,3}-?)\d{3,4}(\d{4})$")
 _CLASS_KEY = re.compile(r"^\s*(\d+)\s*(?:-|－|年级)\s*(\d+)\s*班?\s*$")
+# A work place cut to province and city: the province (or a municipality, or the short name of
+# an autonomous region), then the city up to its first 市, 州 (自治州, 恩施州; not the 州 of 广州市),
+# 地区 or 盟.
+_MUNICIPALITY = re.compile(r"(?:北京|天津|上海|重庆)市?")
+_PROVINCE = re.compile(r"[^\d\s]{2,3}省|[^\d\s]{2,6}?自治区|新疆|西藏|内蒙古|广西|宁夏|香港|澳门")
+_CITY = re.compile(r"[^\d\s]{1,10}?(?:市|州(?!市)|地区|盟)")
+_PLACE_FALLBACK = 6  # characters kept of a work place written without 省/市
 # Leading characters that make Excel/WPS treat a cell as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,6 +93,34 @@ def mask_id_number(number: str | None) -> str:
     if len(text) == 18:
         return f"{text[:6]}{'*' * 8}{text[-4:]}"
     return "****"
+
+
+def coarse_place(place: str | None) -> str:
+    """Cut a work place down to its province and city.
+
+    "广东省东莞市长安镇" -> "广东省东莞市", "北京市朝阳区" -> "北京市", "新疆乌鲁木齐市米东区" ->
+    "新疆乌鲁木齐市"; a province without a city keeps the province ("广东省长安镇" -> "广东省").
+    A place written without 省 or 市 keeps its first 6 characters and "…" when longer.
+
+    Args:
+        place: the work place as written in the record, or None.
+
+    Returns:
+        The shortened place; "" for an empty one.
+    """
+    text = "".join(str(place or "").split())
+    if not text:
+        return ""
+    if match := _MUNICIPALITY.match(text):
+        return match[0]
+    province = _PROVINCE.match(text)
+    rest = text[province.end() :] if province else text
+    city = _CITY.match(rest)
+    if province or city:
+        return (province[0] if province else "") + (city[0] if city else "")
+    if len(text) <= _PLACE_FALLBACK:
+        return text
+    return text[:_PLACE_FALLBACK] + "…"
 
 
 def neutralise(value: Any) -> Any:
@@ -183,12 +220,13 @@ def roster_rows(
     Args:
         repo: the loaded repository.
         class_key: "3-2" for one class; None for the whole school.
-        full: show phone and ID numbers in full instead of masked.
+        full: show phone and ID numbers and the parents' work places in full, instead of
+            masked and cut to province and city (coarse_place).
         today: the roster's date (default: the clock's date).
 
     Returns:
         Rows as dicts keyed by COLUMNS, in that order. 序号 is an int and 出生日期 a date (or "");
-        everything else is text. No address is ever included.
+        everything else is text. No home address (the child's or the guardian's) is included.
 
     Raises:
         ValueError: class_key is malformed (Chinese message).
@@ -196,6 +234,7 @@ def roster_rows(
     today = today or dt.date.today()
     phone = str if full else mask_phone
     id_number = str if full else mask_id_number
+    place = str if full else coarse_place
     rows = []
     for number, child in enumerate(roster_children(repo, class_key, today), start=1):
         guardian = child.get("guardian") if isinstance(child.get("guardian"), dict) else {}
@@ -217,7 +256,7 @@ def roster_rows(
             child.get("guardianship") or "",
             who,
             phone(guardian["phone"]) if guardian.get("phone") else "",
-            _joined(child, "work_place"),
+            _joined(child, "work_place", place),
             _joined(child, "phone", phone),
             child.get("care.mentor") or "",
             _yes_no(child.get("boarding", False)),

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import Finding, finding
+from .findings import Finding, finding, shown
 from .model import Child
 from .yamlsource import ParsedYaml, is_date
 
@@ -169,7 +169,7 @@ def _check_mapping(
         if key not in fields:
             close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
             hint = f"，是否想写 {path}{close[0]}？" if close else ""
-            ctx.add("LS104", dotted, field=dotted, hint=hint)
+            ctx.add("LS104", dotted, field=shown(dotted), hint=hint)
     for key, spec in fields.items():
         dotted = f"{path}{key}"
         if dotted in ctx.parsed.invalid:

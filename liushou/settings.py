@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding, finding
+from .findings import Finding, finding, shown
 from .model import DEFAULT_INCIDENT_LIMITS, DEFAULT_TARGETS, LOG_NAMES, Settings, Standard
 from .yamlsource import ParsedYaml, is_date, parse_yaml
 
@@ -31,6 +31,31 @@ TARGET_KEYS = (*DEFAULT_TARGETS, "incident_on_time_rate")
 STANDARD_KEYS = ("id", "name", "log", "every", "at_least", "where", "applies_to", "target")
 # Logs a care standard can count: those with one row per child and a date.
 STANDARD_LOGS = tuple(n for n in LOG_NAMES if n != "activities")
+
+
+def check_where_columns(settings: Settings, headers: dict[str, tuple[str, ...]]) -> None:
+    """A standard's `where` must name a column its log has (a known one, or one in the file).
+
+    Raises:
+        SettingsError: naming each standard and column that does not exist.
+    """
+    from .logs import LOG_SPECS
+
+    problems = [
+        finding(
+            "LS905",
+            SETTINGS_FILE,
+            standard.line,
+            id=standard.id,
+            detail=f"where 中的列 {shown(column)} 在 {standard.log}.csv 中不存在",
+        )
+        for standard in settings.standards
+        for column in standard.where
+        if column not in LOG_SPECS[standard.log].columns
+        and column not in headers.get(standard.log, ())
+    ]
+    if problems:
+        raise SettingsError(problems)
 
 
 class SettingsError(Exception):
@@ -99,7 +124,7 @@ class _Reader:
             if key not in KNOWN_KEYS:
                 close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
                 hint = f"，是否想写 {close[0]}？" if close else ""
-                self.fail(key, "", code="LS903", field=key, hint=hint)
+                self.fail(key, "", code="LS903", field=shown(key), hint=hint)
         school = raw.get("school")
         if not isinstance(school, str) or not school.strip():
             self.fail("school", "必须填写学校名称 school（文本）")
@@ -134,7 +159,7 @@ class _Reader:
             if TERM_NAME.match(str(term)):
                 good[str(term)] = item
             else:
-                self.fail(f"{section}.{term}", "", code="LS904", term=term)
+                self.fail(f"{section}.{term}", "", code="LS904", term=shown(term))
         return good
 
     def _students_total(self, value: Any) -> dict[str, int]:
@@ -286,6 +311,7 @@ class _Reader:
             where={str(k): str(v) for k, v in where_.items()},
             applies_to={str(k): list(v) for k, v in applies_to.items()},
             target=float(target),
+            line=self.parsed.positions.get(where, (1, None))[0],
         )
 
 

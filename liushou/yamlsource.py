@@ -96,57 +96,112 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
         kind = "列表" if isinstance(node, yaml.SequenceNode) else "单个值"
         out.findings.append(finding("LS007", file, _line(node.start_mark), found=kind))
         return out
-    constructor = yaml.constructor.SafeConstructor()
-    out.value = _build(node, "", out, file, constructor)
+    try:
+        out.value = _Builder(out, file).build(node, "")
+    except _TooComplex as exc:
+        out.findings.append(finding("LS002", file, _line(exc.mark), _col(exc.mark), detail=exc.why))
+        out.value = None
     return out
 
 
-def _build(node: yaml.Node, path: str, out: ParsedYaml, file: str, constructor: Any) -> Any:
-    if isinstance(node, yaml.MappingNode):
+class _TooComplex(Exception):
+    def __init__(self, mark: Any, why: str):
+        super().__init__(why)
+        self.mark, self.why = mark, why
+
+
+class _Builder:
+    """Turns composed nodes into plain values, recording positions and findings.
+
+    Aliases make the node graph a DAG or even a cycle, so the walk is bounded: a record is a
+    few dozen values, and a file that expands far beyond that is refused, not followed.
+    """
+
+    MAX_NODES = 10_000
+    MAX_DEPTH = 50
+
+    def __init__(self, out: ParsedYaml, file: str):
+        self.out = out
+        self.file = file
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes = 0
+        self.path_ids: set[int] = set()
+
+    def build(self, node: yaml.Node, path: str) -> Any:
+        self.nodes += 1
+        if self.nodes > self.MAX_NODES:
+            raise _TooComplex(node.start_mark, "文件展开后过大（锚点 & 和别名 * 用得太多？）")
+        if id(node) in self.path_ids:
+            raise _TooComplex(node.start_mark, "别名 * 引用了包含它自己的内容（循环引用）")
+        if len(self.path_ids) >= self.MAX_DEPTH:
+            raise _TooComplex(node.start_mark, "嵌套层数太多")
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node, self.constructor)
+        self.path_ids.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            return self._sequence(node, path)
+        finally:
+            self.path_ids.discard(id(node))
+
+    def _mapping(self, node: yaml.MappingNode, path: str) -> dict[str, Any]:
+        out = self.out
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
-            # Keys are names, never values: `on:` or `no:` must stay text, not YAML 1.1 booleans.
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             line = _line(key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                out.findings.append(
+                    finding(
+                        "LS002",
+                        self.file,
+                        line,
+                        _col(key_node.start_mark),
+                        detail="键必须是简单的文字，不能是列表或映射",
+                    )
+                )
+                continue
+            # Keys are names, never values: `on:` or `no:` must stay text, not YAML 1.1 booleans.
+            key = key_node.value
+            dotted = _join(path, key)
             if key in first_line:
                 out.findings.append(
                     finding(
                         "LS003",
-                        file,
+                        self.file,
                         line,
                         _col(key_node.start_mark),
-                        key=_join(path, key),
+                        key=dotted,
                         first=first_line[key],
                     )
                 )
                 continue
             first_line[key] = line
-            dotted = _join(path, key)
             # A scalar is pointed at where its value starts; a block at its key.
             mark = value_node.start_mark if isinstance(value_node, yaml.ScalarNode) else None
             if mark is not None and mark.line + 1 == line:
                 out.positions[dotted] = (line, _col(mark))
             else:
                 out.positions[dotted] = (line, _col(key_node.start_mark))
-            value = _build(value_node, dotted, out, file, constructor)
+            value = self.build(value_node, dotted)
             if value is INVALID:
                 out.invalid[dotted] = value_node.tag
                 continue
             result[key] = value
         return result
-    if isinstance(node, yaml.SequenceNode):
+
+    def _sequence(self, node: yaml.SequenceNode, path: str) -> list[Any]:
         items = []
         for index, item_node in enumerate(node.value):
             dotted = _join(path, str(index))
-            out.positions[dotted] = (_line(item_node.start_mark), _col(item_node.start_mark))
-            value = _build(item_node, dotted, out, file, constructor)
+            self.out.positions[dotted] = (_line(item_node.start_mark), _col(item_node.start_mark))
+            value = self.build(item_node, dotted)
             if value is INVALID:
-                out.invalid[dotted] = item_node.tag
+                self.out.invalid[dotted] = item_node.tag
                 value = None
             items.append(value)
         return items
-    return _scalar(node, constructor)
 
 
 def _scalar(node: yaml.Node, constructor: Any) -> Any:
@@ -185,19 +240,34 @@ def _col(mark: Any) -> int | None:
 
 
 def _why(exc: yaml.YAMLError) -> str:
-    # PyYAML's English problem text is the most precise hint we have; it holds no user value
-    # beyond a quoted character, so it is safe to show.
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    return _PROBLEMS.get(problem, problem)
+    """PyYAML's English problem, said in Chinese (by prefix; unknown ones get a general hint)."""
+    problem = getattr(exc, "problem", None) or ""
+    for prefix, chinese in _PROBLEMS:
+        if problem.startswith(prefix):
+            return chinese
+    return "格式不正确，请检查这一行的缩进、冒号后的空格和引号"
 
 
-_PROBLEMS = {
-    "mapping values are not allowed here": "此处不能出现“键: 值”（冒号后是否少了空格，或缩进不对？）",
-    "could not find expected ':'": "找不到应有的冒号“:”",
-    "found unexpected end of stream": "文件意外结束（引号或括号没有闭合？）",
-    "did not find expected key": "缩进不对齐或缺少键",
-    "found undefined alias": "引用了未定义的锚点（*）",
-}
+_PROBLEMS = (
+    ("mapping values are not allowed", "此处不能出现“键: 值”（冒号后是否少了空格，或缩进不对？）"),
+    ("could not find expected ':'", "找不到应有的冒号“:”"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合？）"),
+    ("did not find expected key", "缩进不对齐或缺少键"),
+    ("did not find expected node content", "冒号或短横线后缺少内容（括号没有闭合？）"),
+    ("did not find expected ',' or ']'", "方括号列表 [ ] 没有闭合，或项之间缺少逗号"),
+    ("did not find expected ',' or '}'", "花括号 { } 没有闭合，或项之间缺少逗号"),
+    ("did not find expected '-' indicator", "列表项应以“- ”开头，且缩进一致"),
+    ("expected <block end>", "缩进不对齐"),
+    ("found undefined alias", "引用了未定义的锚点（*）"),
+    ("found duplicate anchor", "锚点（&）重复定义"),
+    ("found character", "有不能出现在这里的字符（例如制表符 Tab 或全角符号）"),
+    ("found a tab character", "缩进中有制表符（Tab），YAML 只允许用空格缩进"),
+    ("found unknown escape character", "双引号中有无法识别的转义（\\），请改用单引号"),
+    ("found unexpected ':'", "冒号位置不对（冒号后要有空格）"),
+    ("control characters are not allowed", "文件中有不可见的控制字符"),
+    ("found undefined tag handle", "有无法识别的标签（!）"),
+    ("expected alphabetic or numeric character", "锚点或别名的名字不对"),
+)
 
 
 def is_date(value: Any) -> bool:

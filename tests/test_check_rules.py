@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from liushou.api import check_repository
@@ -259,3 +261,100 @@ def test_readme_lists_every_code():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for code in CATALOGUE:
         assert f"| {code} |" in readme, code
+
+
+def test_unclosed_quote_is_an_error_not_lost_rows(tmp_path):
+    text = TALKS + '2015-10-10,c1,周老师,"他说\n2015-11-10,c1,周老师,好\n'
+    assert ("logs/talks.csv", 2, "LS009") in found(write_repo(tmp_path, logs={"talks": text}))
+
+
+def test_excel_dates_warn_once_per_file_across_columns(tmp_path):
+    text = (
+        "occurred_at,child_id,summary,guardian_notified_at,parents_notified_at\n"
+        "2015/10/10 8:00,c1,摔伤,2015/10/10 8:20,2015年10月10日 8:40\n"
+    )
+    codes = [c for _, _, c in found(write_repo(tmp_path, logs={"incidents": text}))]
+    assert codes.count("LS403") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("id: c1\na: &a [*a]\n", 2),
+        ("id: c1\nx: " + "[" * 3000 + "]" * 3000 + "\n", 2),
+        (
+            "a: &a [1,1,1,1,1,1,1,1,1,1]\n"
+            + "".join(
+                f"{k}: &{k} [{', '.join(['*' + p] * 10)}]\n" for p, k in zip("abcdefg", "bcdefgh")
+            ),
+            1,
+        ),
+    ],
+)
+def test_alias_bombs_and_deep_nesting_are_refused(tmp_path, text, line):
+    assert child_case(tmp_path, text) == {(C1, line, "LS002")}
+
+
+def test_settings_saved_in_gbk_are_read_with_a_warning(tmp_path):
+    root = write_repo(tmp_path)
+    (root / "liushou.yaml").write_bytes(
+        "school: 测试镇测试小学\nstaff: [周老师, 吴老师]\n".encode("gbk")
+    )
+    assert found(root) == {("liushou.yaml", 1, "LS008")}
+
+
+def test_where_on_a_missing_column_is_a_settings_error(tmp_path):
+    settings = (
+        "school: x\nstaff: [周老师]\nstandards:\n"
+        "  - {id: s, name: n, log: talks, every: month, where: {kind: 面谈}}\n"
+    )
+    root = write_repo(tmp_path, settings=settings)
+    with pytest.raises(SettingsError) as info:
+        check_repository(root, TODAY, use_cache=False)
+    assert [(f.code, f.line) for f in info.value.findings] == [("LS905", 4)]
+    # An extra column the school added to its own talks.csv is fine.
+    root = write_repo(
+        tmp_path / "b",
+        settings=settings,
+        logs={"talks": "date,child_id,staff,kind\n2015-09-03,c1,周老师,面谈\n"},
+    )
+    check_repository(root, TODAY, use_cache=False)
+
+
+def test_upper_case_extensions_are_read(tmp_path):
+    root = write_repo(tmp_path, {"c1.YAML": GOOD})
+    (root / "logs").mkdir()
+    (root / "logs" / "talks.CSV").write_text(TALKS + "2015-09-03,c9,周老师,\n", encoding="utf-8")
+    assert found(root) == {("logs/talks.CSV", 2, "LS201")}
+
+
+def test_an_unreadable_record_does_not_cascade_into_the_logs(tmp_path):
+    root = write_repo(
+        tmp_path, {"c1.yaml": "id: [c1\n"}, logs={"talks": TALKS + "2015-09-03,c1,周老师,\n"}
+    )
+    codes = {code for _, _, code in found(root)}
+    assert "LS002" in codes and "LS201" not in codes
+
+
+def test_folder_names_that_are_not_utf8(tmp_path):
+    root = write_repo(tmp_path, {})
+    folder = os.path.join(os.fsencode(root / "children"), "三年级".encode("gbk"))
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"c1.yaml"), "wb") as handle:
+        handle.write(GOOD.encode())
+    assert found(root) == set()
+    assert check_repository(root, TODAY, use_cache=False).children == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "value"),
+    [
+        ("2015-10-11,13812345678,周老师,", "13812345678"),
+        ("2015-10-11,c1,柳溪村6组,", "柳溪村6组"),
+    ],
+)
+def test_messages_never_echo_a_personal_value(tmp_path, row, value):
+    root = write_repo(tmp_path, logs={"talks": TALKS + row + "\n"})
+    result = check_repository(root, TODAY, use_cache=False)
+    assert result.findings
+    assert all(value not in f.message for f in result.findings)

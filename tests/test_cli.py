@@ -166,3 +166,59 @@ def test_every_command_has_help():
         assert command.help, name
         result = run(name, "--help")
         assert result.exit_code == 0
+
+
+def test_settings_problem_in_github_format_is_an_annotation(tmp_path):
+    root = write_repo(tmp_path, settings="- a\n")
+    result = runner.invoke(app, ["-C", str(root), "check", "--format", "github"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith("::error file=liushou.yaml,line=1,title=LS007::")
+
+
+def test_csv_excerpts_hide_free_text_and_numbers(tmp_path):
+    row = "2015-10-11,c9,周老师,住址柳溪村6组 电话138-1234-5678\n"
+    root = write_repo(tmp_path, logs={"talks": "date,child_id,staff,summary\n" + row})
+    result = run("-C", str(root), "check")
+    assert "LS201" in result.output
+    assert "柳溪村" not in result.output and "1234" not in result.output
+    assert "  2 | 2015-10-11,c9,周老师,…" in result.output
+
+
+def test_report_into_a_folder_is_a_clean_error(tmp_path):
+    root = write_repo(tmp_path / "r")
+    result = runner.invoke(
+        app,
+        [
+            "--today",
+            "2016-03-01",
+            "-C",
+            str(root),
+            "report",
+            "--term",
+            "2015-autumn",
+            "-o",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2 and "无法写入" in result.output
+
+
+def test_report_warns_when_the_data_has_errors(tmp_path):
+    root = spoiled(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "--today",
+            "2016-03-01",
+            "-C",
+            str(root),
+            "report",
+            "--term",
+            "2015-autumn",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 0
+    assert "1 个错误" in result.stderr
+    assert json.loads(result.stdout)["population"] == 1

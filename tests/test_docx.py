@@ -441,6 +441,14 @@ def test_templates_export_writes_and_never_overwrites_without_force(school):
     assert own.read_bytes() == (builtin_templates() / "工作总结.md.j2").read_bytes()
 
 
+def test_templates_export_into_an_unwritable_folder_exits_2(school):
+    (school / "templates").write_text("a file where the folder should be", encoding="utf-8")
+    result = run("-C", str(school), "templates", "export")
+    assert result.exit_code == 2
+    assert "错误：无法写入" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_templates_commands_have_help():
     for command in (["templates"], ["templates", "export"], ["templates", "check"]):
         result = run(*command, "--help")

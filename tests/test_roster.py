@@ -18,6 +18,7 @@ from liushou.cli import app
 from liushou.metrics import in_care
 from liushou.roster import (
     COLUMNS,
+    coarse_place,
     mask_id_number,
     mask_phone,
     neutralise,
@@ -38,6 +39,9 @@ ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 CHILD_3_2 = "yl-2013-0203"
 ID_3_2 = "510899200702115956"
 GUARDIAN_PHONE_3_2 = "0839-5371785"
+# A 3-2 child whose parents work in 福建省厦门市集美区, and one who left 3-2 on 2015-11-16.
+WORK_PLACE_CHILD = "yl-2013-0222"
+LEFT_3_2 = "郭子涵"
 
 runner = CliRunner()
 
@@ -100,6 +104,32 @@ def test_mask_id_number(number, masked):
     assert mask_id_number(number) == masked
 
 
+@pytest.mark.parametrize(
+    "place, coarse",
+    [
+        ("广东省东莞市长安镇", "广东省东莞市"),
+        ("江苏省苏州市昆山市", "江苏省苏州市"),
+        ("广东省广州市白云区", "广东省广州市"),
+        ("北京市朝阳区", "北京市"),
+        ("上海嘉定区", "上海"),
+        ("新疆乌鲁木齐市米东区", "新疆乌鲁木齐市"),
+        ("广西壮族自治区南宁市青秀区", "广西壮族自治区南宁市"),
+        ("湖北省恩施州利川市", "湖北省恩施州"),
+        ("新疆阿勒泰地区布尔津县", "新疆阿勒泰地区"),
+        ("广东省长安镇某工业区", "广东省"),
+        ("东莞市长安镇", "东莞市"),
+        ("广东 东莞市 长安镇", "广东东莞市"),
+        ("福建省晋江市", "福建省晋江市"),
+        ("东莞长安镇振安路12号", "东莞长安镇振…"),
+        ("深圳", "深圳"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_work_place_is_cut_to_province_and_city(place, coarse):
+    assert coarse_place(place) == coarse
+
+
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-2", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_like_text_is_neutralised(value):
     assert neutralise(value) == "'" + value
@@ -157,6 +187,20 @@ def test_roster_of_one_class_masks_by_default_and_has_no_address():
     assert (row["身份证号"], row["监护人电话"]) == (ID_3_2, GUARDIAN_PHONE_3_2)
 
 
+def test_roster_gives_work_places_to_the_city_unless_full():
+    repo, rows = example_rows(class_key="3-2")
+    row = next(r for r in rows if r["编号"] == WORK_PLACE_CHILD)
+    assert row["父母务工地"] == "父亲 福建省厦门市；母亲 福建省厦门市"
+    for child in repo.children.values():
+        for parent in child.get("parents") or []:
+            place = parent.get("work_place") or ""
+            if coarse_place(place) != place:
+                assert not any(place in str(v) for r in rows for v in r.values()), place
+    _, full = example_rows(class_key="3-2", full=True)
+    row = next(r for r in full if r["编号"] == WORK_PLACE_CHILD)
+    assert row["父母务工地"] == "父亲 福建省厦门市集美区；母亲 福建省厦门市集美区"
+
+
 def test_markdown_roster_escapes_pipes():
     _, rows = example_rows(class_key="3-2")
     rows[0]["姓名"] = "甲|乙"
@@ -193,10 +237,11 @@ def test_default_roster_is_a_masked_xlsx(school):
 def test_full_roster_has_the_numbers_and_warns(school):
     result = at(school, "roster", "--class", "3-2", "--full")
     assert result.exit_code == 0, result.output
-    assert "完整的电话号码和身份证号" in result.stderr
+    assert "完整的电话号码、身份证号和父母务工地" in result.stderr
     texts = xlsx_texts(school / "reports" / "花名册-3-2班.xlsx")
     assert ID_3_2 in texts and GUARDIAN_PHONE_3_2 in texts
     assert any(MOBILE.search(t) for t in texts)
+    assert any("福建省厦门市集美区" in t for t in texts)
 
 
 def test_csv_roster_has_bom_and_crlf(school):
@@ -209,6 +254,7 @@ def test_csv_roster_has_bom_and_crlf(school):
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(COLUMNS)
     assert not MOBILE.search(text) and not ID_NUMBER.search(text)
+    assert "福建省厦门市；" in text and "集美区" not in text
 
 
 def test_markdown_roster_goes_to_stdout(school):
@@ -217,6 +263,21 @@ def test_markdown_roster_goes_to_stdout(school):
     assert result.stdout.startswith("| 序号 | 编号 | 姓名 |")
     assert "胡俊豪" in result.stdout
     assert not (school / "reports").exists()
+
+
+def test_roster_takes_today_after_the_command_name(school):
+    md = ("--format", "md", "--class", "3-2")
+    assert LEFT_3_2 not in at(school, "roster", *md).stdout
+    earlier = run("-C", str(school), "roster", *md, "--today", "2015-11-01")
+    assert earlier.exit_code == 0, earlier.output
+    assert LEFT_3_2 in earlier.stdout
+    # The command's --today wins over the global one.
+    assert LEFT_3_2 in at(school, "roster", *md, "--today", "2015-11-01").stdout
+    assert run("-C", str(school), "roster", "--today", "2015-13-01").exit_code == 2
+    result = run("-C", str(school), "roster", "--class", "3-2", "--today", "2015-11-01")
+    assert result.exit_code == 0, result.output
+    title = openpyxl.load_workbook(school / "reports" / "花名册-3-2班.xlsx").properties.title
+    assert title.endswith("（三年级2班，2015-11-01）")
 
 
 def test_roster_refuses_to_overwrite_without_force(school):
@@ -336,6 +397,17 @@ def test_card_problems_exit_2(school, args):
     assert not (school / "reports").exists()
 
 
+def test_card_takes_today_after_the_command_name(school):
+    path = school / "cards.docx"
+    result = run(
+        "-C", str(school), "card", "--class", "3-2", "--today", "2015-11-01", "-o", str(path)
+    )
+    assert result.exit_code == 0, result.output
+    assert len(docx.Document(str(path)).tables) == 4
+    assert LEFT_3_2 in docx_text(path)
+    assert run("-C", str(school), "card", CHILD_3_2, "--today", "2015-13-01").exit_code == 2
+
+
 def test_card_refuses_to_overwrite_without_force(school):
     assert at(school, "card", CHILD_3_2).exit_code == 0
     path = school / "reports" / "cards" / f"{CHILD_3_2}.docx"
@@ -363,3 +435,13 @@ def test_output_to_a_folder_exits_2(school):
     result = at(school, "roster", "-o", str(school / "children"))
     assert result.exit_code == 2
     assert "文件夹" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("roster",), ("card", CHILD_3_2)])
+def test_unwritable_output_exits_2_in_chinese(school, command):
+    # The "folder" to write into is a file: creating it fails with an OSError.
+    target = school / "liushou.yaml" / "out" / "file"
+    result = at(school, *command, "-o", str(target))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"错误：无法写入 {target}：")
+    assert "Traceback" not in result.output
