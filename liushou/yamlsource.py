@@ -8,7 +8,8 @@ from typing import Any
 
 import yaml
 
-from .findings import Finding, finding
+from .fastyaml import fast_parse
+from .findings import Finding, finding, shown
 
 try:  # libyaml's composer is several times faster; fall back to the pure-Python one
     _Loader = yaml.CSafeLoader
@@ -68,6 +69,10 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
         return out
     if not text.strip():
         out.findings.append(finding("LS006", file, 1))
+        return out
+    fast = fast_parse(text)
+    if fast is not None:
+        out.value, out.positions = fast
         return out
     tab_lines = _tab_indented_lines(text) if "\t" in text else []
     for line in tab_lines:
@@ -172,7 +177,7 @@ class _Builder:
                         self.file,
                         line,
                         _col(key_node.start_mark),
-                        key=dotted,
+                        key=shown(dotted),
                         first=first_line[key],
                     )
                 )

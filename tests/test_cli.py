@@ -222,3 +222,28 @@ def test_report_warns_when_the_data_has_errors(tmp_path):
     assert result.exit_code == 0
     assert "1 个错误" in result.stderr
     assert json.loads(result.stdout)["population"] == 1
+
+
+@pytest.mark.parametrize(("spoil", "code"), [(False, 0), (True, 1)])
+def test_console_entry_point_keeps_exit_codes_and_output(tmp_path, spoil, code):
+    import subprocess
+    import sys
+
+    root = spoiled(tmp_path) if spoil else write_repo(tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from liushou.cli import run; run()",
+            "-C",
+            str(root),
+            "check",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == code
+    assert json.loads(result.stdout)["errors"] == code
