@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding, finding
-from .yamlsource import decode
+from .yamlsource import detect_encoding
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,10 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
     """
     spec = LOG_SPECS[name]
     findings: list[Finding] = []
-    text = decode(data, file, findings)
-    if text is None:
+    encoding = detect_encoding(data, file, findings)
+    if encoding is None:
         return LoadedLog(None, findings)
-    encoding = "gb18030" if any(f.code == "LS008" for f in findings) else "utf-8-sig"
-    table = _read_fast(data, encoding, text) or _read_exact(text, file, findings)
+    table = _read_fast(data, encoding) or _read_exact(data.decode(encoding), file, findings)
     if table is None:
         return LoadedLog(None, findings)
     header, header_line, frame = table
@@ -135,7 +134,6 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
         )
     if missing or any(f.code == "LS011" for f in findings):
         return LoadedLog(None, findings, tuple(header))
-    del text
     cells = [c for c in frame.columns if c != "_line"]
     if _may_have_padding(data):
         for column in cells:
@@ -160,14 +158,15 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
     return LoadedLog(frame.drop(columns=drop), findings, tuple(header))
 
 
-def _read_fast(data: bytes, encoding: str, text: str) -> tuple[list[str], int, pd.DataFrame] | None:
+def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame] | None:
     """Parse with pandas' C reader when every row is exactly one line, else return None.
 
     Line numbers are then the row index plus 2. A quoted line break, a blank line, a ragged row
     or an odd header makes the row count differ from the line count (or the reader fail), and
     the exact reader takes over.
     """
-    first, _, _ = text.partition("\n")
+    first = data[: data.find(b"\n")] if b"\n" in data else data
+    first = first.decode(encoding)
     try:
         header = next(csv.reader([first.rstrip("\r")]), [])
     except csv.Error:

@@ -14,7 +14,7 @@ import pandas as pd
 from liushou import terms
 from liushou.logs import LOG_SPECS
 from liushou.model import Child, Repository, Standard
-from liushou.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, archive_missing
+from liushou.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
 from liushou.terms import Period, Term
 
 IN_SCHOOL = "在校"
@@ -298,7 +298,7 @@ class _Roster:
             "status": record.get("status"),
             "status_day": status_date.toordinal() if status_date else -_FOREVER,
             "until_day": until.toordinal() if until else -_FOREVER,
-            "archived": not archive_missing(child),
+            "archived": not child.missing_archive(),
             "vaccinated": _dig(record, "care", "vaccinated") is True,
             "name": record.get("name"),
             "mentor": _text(_dig(record, "care", "mentor")),

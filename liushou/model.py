@@ -96,6 +96,16 @@ class Child:
     path: str  # relative to the repository root, with "/"
     record: dict[str, Any]
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # The archive fields the record lacks (SPEC §3), found once when the file is checked
+    archive_gaps: tuple[str, ...] | None = None
+
+    def missing_archive(self) -> tuple[str, ...]:
+        """The archive fields this record lacks; empty when it is archive-complete."""
+        if self.archive_gaps is None:
+            from .schema import archive_missing
+
+            self.archive_gaps = tuple(archive_missing(self.record))
+        return self.archive_gaps
 
     def get(self, dotted: str, default: Any = None) -> Any:
         """Return the value at a dotted path such as "care.mentor", or `default`."""

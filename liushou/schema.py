@@ -123,6 +123,7 @@ class _Context:
         self.parsed = parsed
         self.file = file
         self.findings: list[Finding] = []
+        self.archive_gaps: tuple[str, ...] = ()
 
     def pos(self, dotted: str) -> tuple[int | None, int | None]:
         while dotted:
@@ -157,7 +158,7 @@ def validate_child(parsed: ParsedYaml, file: str, stem: str) -> tuple[Child | No
     # Only the keys that checks across files point at are kept: at county scale the full map
     # would be most of the memory a check needs.
     kept = {k: parsed.positions[k] for k in CROSS_FILE_KEYS if k in parsed.positions}
-    return Child(child_id, file, record, kept), ctx.findings
+    return Child(child_id, file, record, kept, ctx.archive_gaps), ctx.findings
 
 
 def _check_mapping(
@@ -335,7 +336,8 @@ def _check_record(record: dict[str, Any], stem: str, ctx: _Context) -> None:
         ctx.add("LS301", "care.focus")
     if record.get("guardianship") == "无人监护" and not str(care.get("mentor") or "").strip():
         ctx.add("LS302", "guardianship")
-    for missing in archive_missing(record):
+    ctx.archive_gaps = tuple(archive_missing(record))
+    for missing in ctx.archive_gaps:
         ctx.add("LS303", missing, field=missing, title=ARCHIVE_TITLES[missing])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,25 +33,38 @@ class ParsedYaml:
     findings: list[Finding] = field(default_factory=list)
 
 
-def decode(data: bytes, file: str, findings: list[Finding]) -> str | None:
-    """Decode file bytes as SPEC §4 orders: BOM, strict UTF-8, strict GB18030.
+def detect_encoding(data: bytes, file: str, findings: list[Finding]) -> str | None:
+    """The encoding to read file bytes with, tried as SPEC §4 orders: BOM, UTF-8, GB18030.
+
+    Checked piece by piece, so a large log is never held twice as text just to be checked.
 
     Returns:
-        The text, or None (with an LS001 finding) when none of them fits.
+        "utf-8-sig" or "gb18030" (with an LS008 warning), or None (with an LS001 finding).
     """
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        if data.startswith(b"\xef\xbb\xbf"):  # a BOM promises UTF-8: nothing else to try
-            findings.append(finding("LS001", file, 1))
-            return None
-    try:
-        text = data.decode("gb18030")
-    except UnicodeDecodeError:
-        findings.append(finding("LS001", file, 1))
-        return None
-    findings.append(finding("LS008", file, 1, encoding="GB18030/GBK"))
-    return text
+    for encoding in ("utf-8-sig", "gb18030"):
+        if data.startswith(b"\xef\xbb\xbf") and encoding != "utf-8-sig":
+            break  # a BOM promises UTF-8: nothing else to try
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        try:
+            for start in range(0, len(data), _PIECE):
+                decoder.decode(data[start : start + _PIECE])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "gb18030":
+            findings.append(finding("LS008", file, 1, encoding="GB18030/GBK"))
+        return encoding
+    findings.append(finding("LS001", file, 1))
+    return None
+
+
+_PIECE = 1 << 22
+
+
+def decode(data: bytes, file: str, findings: list[Finding]) -> str | None:
+    """Decode file bytes (see detect_encoding); None, with a finding, when none fits."""
+    encoding = detect_encoding(data, file, findings)
+    return None if encoding is None else data.decode(encoding)
 
 
 def parse_yaml(data: bytes, file: str) -> ParsedYaml:

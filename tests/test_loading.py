@@ -31,7 +31,7 @@ def test_fast_and_exact_readers_agree(rows, crlf):
         [["date", "child_id", "staff", "summary"], *rows]
     )
     text = out.getvalue()
-    fast = _read_fast(text.encode("utf-8"), "utf-8-sig", text)
+    fast = _read_fast(text.encode("utf-8"), "utf-8-sig")
     exact = _read_exact(text, "logs/talks.csv", [])
     assert exact is not None
     if fast is not None:  # the fast reader may decline, never disagree
@@ -40,7 +40,7 @@ def test_fast_and_exact_readers_agree(rows, crlf):
 
 def test_quoted_line_break_falls_back_to_exact_lines():
     text = 'date,child_id,staff\n2015-09-03,"c\n1",周老师\n2015-09-04,c9,周老师\n'
-    assert _read_fast(text.encode(), "utf-8-sig", text) is None
+    assert _read_fast(text.encode(), "utf-8-sig") is None
     loaded = read_log(text.encode(), "talks", "logs/talks.csv")
     assert loaded.frame["_line"].tolist() == [2, 4]
 
