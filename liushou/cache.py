@@ -37,6 +37,9 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "liushou"
 
 
+_PART = 2000
+
+
 class Cache:
     """Per-repository cache files: children.pkl and result.pkl."""
 
@@ -52,19 +55,40 @@ class Cache:
         return cls(cache_root() / key)
 
     def _read(self, name: str) -> Any:
+        """The value stored under `name`, or None if missing, broken or from other code.
+
+        A file is the code version, then the value in one or more parts (dicts to merge, for
+        the children; see _write), each pickled on its own.
+        """
         try:
             with open(self.folder / name, "rb") as handle:
-                stored_format, value = pickle.load(handle)
+                if pickle.load(handle) != self.code_version:
+                    return None
+                value = pickle.load(handle)
+                while isinstance(value, dict):
+                    try:
+                        value.update(pickle.load(handle))
+                    except EOFError:
+                        break
+                return value
         except Exception:  # noqa: BLE001 - a missing or broken cache only costs time
             return None
-        return value if stored_format == self.code_version else None
 
     def _write(self, name: str, value: Any) -> None:
+        """Store `value`; a dict goes in parts, so the pickler's memo of every object it has
+        written (several times the data for 50,000 records) never holds more than a part."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump((self.code_version, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(self.code_version, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                if isinstance(value, dict):
+                    items = list(value.items())
+                    for start in range(0, max(len(items), 1), _PART):
+                        part = dict(items[start : start + _PART])
+                        pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                else:
+                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
         except OSError:
             pass

@@ -34,15 +34,17 @@ _CHUNK = 500
 
 @dataclass
 class SourceFiles:
-    """A repository's input: the settings and logs read, the child files found (not read).
+    """A repository's input: the settings read, the logs hashed, the child files found.
 
-    `children` maps each child file's display path (relative, with "/") to its real path.
+    `children` maps each child file's display path (relative, with "/") to its real path. No
+    file's bytes are kept but the settings': a county's logs are read again when parsed, so a
+    run never holds them twice.
     """
 
     root: Path
     settings: bytes
     children: dict[str, str] = field(default_factory=dict)
-    logs: dict[str, bytes] = field(default_factory=dict)  # log name -> bytes
+    logs: dict[str, str] = field(default_factory=dict)  # log name -> digest of its bytes
     log_files: dict[str, str] = field(default_factory=dict)  # log name -> path as found
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
@@ -96,7 +98,7 @@ def read_sources(root: Path) -> SourceFiles:
             sources.unknown_logs.append(rel)
             continue
         try:
-            sources.logs[stem] = _read(path)
+            sources.logs[stem] = cache_mod.digest(_read(path))
             sources.log_files[stem] = rel
         except OSError:
             sources.unreadable.append(rel)
@@ -107,7 +109,7 @@ def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
     """One key for the content of every file (and `extra`, such as today's date)."""
     parts = [cache_mod.digest(sources.settings)]
     parts += [f"{p}\0{d}" for p, d in sorted(children.digests.items())]
-    parts += [f"{n}\0{cache_mod.digest(d)}" for n, d in sorted(sources.logs.items())]
+    parts += [f"{n}\0{d}" for n, d in sorted(sources.logs.items())]
     parts += [f"{p}\0unknown" for p in sources.unknown_logs]
     parts += [f"{p}\0unreadable" for p in sources.unreadable]
     parts += list(extra)
@@ -224,9 +226,15 @@ def assemble(
             continue
         first_path[child.id] = path
         repo.children[child.id] = child
-    for name, data in sources.logs.items():
+    for name, rel in sources.log_files.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
-        loaded = read_log(data, name, sources.log_files[name], keep)
+        try:
+            data = _read(str(sources.root / rel))
+        except OSError:
+            findings.append(finding("LS013", rel, 1))
+            continue
+        loaded = read_log(data, name, rel, keep)
+        del data
         repo.log_files[name] = sources.log_files[name]
         findings.extend(loaded.findings)
         if loaded.header:

@@ -194,7 +194,8 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
     if len(frame) != lines - 1 or len(frame.columns) != len(header):
         return None
     frame.columns = header
-    frame = frame.fillna("").astype(object)
+    if frame.isna().any().any():  # short rows: their missing cells are empty, as in the exact reader
+        frame = frame.fillna("")
     frame["_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
     return header, 1, frame
 
@@ -272,10 +273,15 @@ def _check_frame(
             findings.append(finding(code, file, line, column_no.get(at), **values))
 
     content = [c for c in header if c]
-    duplicated = frame.duplicated(subset=content, keep="first")
-    if duplicated.any():
-        first = frame.groupby(content, sort=False, dropna=False)["_line"].transform("first")
-        for line, first_line in zip(frame.loc[duplicated, "_line"], first[duplicated]):
+    # Hash each row first (one small table instead of one per column), then compare the few
+    # rows whose hashes repeat cell by cell, so a hash collision can never invent a duplicate.
+    hashes = pd.util.hash_pandas_object(frame[content], index=False)
+    candidates = hashes.duplicated(keep=False)
+    if candidates.any():
+        rows = frame.loc[candidates, [*content, "_line"]]
+        repeated = rows.duplicated(subset=content, keep="first")
+        first = rows.groupby(content, sort=False, dropna=False)["_line"].transform("first")
+        for line, first_line in zip(rows.loc[repeated, "_line"], first[repeated]):
             findings.append(finding("LS305", file, int(line), first=int(first_line)))
     for column in spec.required:
         per_row(frame[column] == "", "LS401", column, column=column)
@@ -326,7 +332,7 @@ def parse_dates(text: pd.Series, with_time: bool) -> tuple[pd.Series, pd.Series,
         ok_shape = parts["year"].notna() & (has_time == with_time)
         if not with_time:
             ok_shape = parts["year"].notna() & ~has_time
-        numbers = parts.fillna(0).astype("int64")
+        numbers = parts.fillna("0").astype("int64")
         alt = pd.to_datetime(numbers[["year", "month", "day", "hour", "minute"]], errors="coerce")
         alt = alt.where(ok_shape)
         parsed.loc[alt.index] = alt

@@ -41,13 +41,18 @@ def detect_encoding(data: bytes, file: str, findings: list[Finding]) -> str | No
     Returns:
         "utf-8-sig" or "gb18030" (with an LS008 warning), or None (with an LS001 finding).
     """
+    bom = data.startswith(b"\xef\xbb\xbf")
     for encoding in ("utf-8-sig", "gb18030"):
-        if data.startswith(b"\xef\xbb\xbf") and encoding != "utf-8-sig":
+        if bom and encoding != "utf-8-sig":
             break  # a BOM promises UTF-8: nothing else to try
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        # Plain UTF-8 past any BOM: the utf-8-sig incremental decoder accepts a lone b"\xef".
+        decoder = codecs.getincrementaldecoder(
+            "utf-8" if encoding == "utf-8-sig" else encoding
+        )("strict")
+        body = data[3:] if bom else data
         try:
-            for start in range(0, len(data), _PIECE):
-                decoder.decode(data[start : start + _PIECE])
+            for start in range(0, len(body), _PIECE):
+                decoder.decode(body[start : start + _PIECE])
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
