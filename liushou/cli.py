@@ -176,7 +176,12 @@ def check(
     raise typer.Exit(1 if failed else 0)
 
 
-def _load_for_report(opts: Options) -> Repository:
+def load_or_exit(opts: Options) -> Repository:
+    """Load the repository for a command that writes a document.
+
+    A settings problem ends the command (exit 2); errors in the data do not, since a report is
+    still useful, but they are counted on stderr because the records with errors are left out.
+    """
     try:
         repo, findings = load(opts.repo)
     except SettingsError as error:
@@ -184,8 +189,7 @@ def _load_for_report(opts: Options) -> Repository:
     errors = sum(f.severity == ERROR for f in findings)
     if errors:
         typer.echo(
-            f"注意：数据中有 {errors} 个错误（运行 liushou check 查看），有错的记录不计入，"
-            "报告中的数字可能偏低。",
+            f"注意：数据中有 {errors} 个错误（运行 liushou check 查看），出错的记录和字段不计入。",
             err=True,
         )
     return repo
@@ -238,7 +242,7 @@ def report(
     if fmt not in REPORT_FORMATS:
         raise typer.BadParameter(f"应为 {', '.join(REPORT_FORMATS)} 之一", param_hint="--format")
     opts = _apply_today(ctx, today)
-    repo = _load_for_report(opts)
+    repo = load_or_exit(opts)
     try:
         term = resolve_term(term_name, repo.settings, opts.today)
         figures = term_figures(repo, term, opts.today)

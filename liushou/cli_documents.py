@@ -9,10 +9,16 @@ from pathlib import Path
 
 import typer
 
-from .api import load
-from .cli import TODAY_OPTION, Options, _apply_today, _fail, _write, app, settings_failure
-from .findings import ERROR
-from .model import Repository
+from .cli import (
+    TODAY_OPTION,
+    Options,
+    _apply_today,
+    _fail,
+    _write,
+    app,
+    load_or_exit,
+    settings_failure,
+)
 from .render import builtin_templates
 from .roster import (
     card_docx,
@@ -45,21 +51,6 @@ app.add_typer(
 
 
 # ---------------------------------------------------------------------------- shared steps
-
-
-def _load_repo(opts: Options) -> Repository:
-    """Load the repository; errors in the data are counted on stderr, not fatal."""
-    try:
-        repo, findings = load(opts.repo)
-    except SettingsError as error:
-        raise settings_failure(error) from None
-    errors = sum(f.severity == ERROR for f in findings)
-    if errors:
-        typer.echo(
-            f"注意：档案和日志中有 {errors} 处错误，出错的字段不会列出；请运行 liushou check 查看。",
-            err=True,
-        )
-    return repo
 
 
 def _repo_root(opts: Options) -> Path:
@@ -135,7 +126,7 @@ def card(
         raise _fail("儿童编号和 --class 只能给出一个")
     opts = _apply_today(ctx, today)
     key = _class_key(class_key) if class_key is not None else None
-    repo = _load_repo(opts)
+    repo = load_or_exit(opts)
     if key is None:
         child = repo.children.get(child_id)
         if child is None:
@@ -182,7 +173,7 @@ def roster(
         raise typer.BadParameter(f"应为 {', '.join(ROSTER_FORMATS)} 之一", param_hint="--format")
     opts = _apply_today(ctx, today)
     key = _class_key(class_key) if class_key is not None else None
-    repo = _load_repo(opts)
+    repo = load_or_exit(opts)
     rows = roster_rows(repo, key, full=full, today=opts.today)
     if key is not None and not rows:
         raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")

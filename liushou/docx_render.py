@@ -132,7 +132,7 @@ def render_docx(
         _fit_columns(table, template.docx)
     out = io.BytesIO()
     template.save(out)
-    return _normalize_zip(out.getvalue())
+    return normalize_zip(out.getvalue())
 
 
 def _template_line(exc: BaseException) -> int | None:
@@ -242,8 +242,8 @@ def _font_size(cell, document) -> float:
     return 10.5
 
 
-def _normalize_zip(data: bytes) -> bytes:
-    """Fixed zip timestamps, so the same figures give the same file."""
+def normalize_zip(data: bytes) -> bytes:
+    """Fixed zip timestamps, so the same content gives the same .docx bytes."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:

@@ -46,9 +46,9 @@ def detect_encoding(data: bytes, file: str, findings: list[Finding]) -> str | No
         if bom and encoding != "utf-8-sig":
             break  # a BOM promises UTF-8: nothing else to try
         # Plain UTF-8 past any BOM: the utf-8-sig incremental decoder accepts a lone b"\xef".
-        decoder = codecs.getincrementaldecoder(
-            "utf-8" if encoding == "utf-8-sig" else encoding
-        )("strict")
+        decoder = codecs.getincrementaldecoder("utf-8" if encoding == "utf-8-sig" else encoding)(
+            "strict"
+        )
         body = data[3:] if bom else data
         try:
             for start in range(0, len(body), _PIECE):
