@@ -194,9 +194,8 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
     if len(frame) != lines - 1 or len(frame.columns) != len(header):
         return None
     frame.columns = header
-    if (
-        frame.isna().any().any()
-    ):  # short rows: their missing cells are empty, as in the exact reader
+    # Short rows: their missing cells are empty, as in the exact reader.
+    if frame.isna().any().any():
         frame = frame.fillna("")
     frame["_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
     return header, 1, frame
