@@ -11,11 +11,13 @@ from . import cache as cache_mod
 from .checks import run_checks
 from .findings import ERROR, WARNING, Finding
 from .loader import (
+    LogFiles,
     Progress,
     assemble,
     content_key,
     load_children,
     load_repository,
+    read_logs,
     read_sources,
     scan,
 )
@@ -69,13 +71,18 @@ def check_repository(
     sources = read_sources(root)
     warnings: list[Finding] = []
     settings = load_settings(root, sources.settings, warnings)
-    children = load_children(sources, store, progress)
+    # The logs are parsed while the workers parse the children; they are wasted only when
+    # the content key below finds the whole result already known.
+    logs: list[LogFiles] = []
+    children = load_children(
+        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings))
+    )
     if store:
         store.save()
     key = content_key(sources, children, today.isoformat())
     cached = store.get_result(key) if store else None
     if cached is None:
-        repo, findings = assemble(sources, settings, children)
+        repo, findings = assemble(sources, settings, children, logs[0])
         findings = sorted(warnings + findings + run_checks(repo, today), key=Finding.sort_key)
         cached = (findings, len(sources.children), len(sources.logs))
     if store:

@@ -48,6 +48,7 @@ class Cache:
         self.code_version = _code_version()
         self._children: dict[str, tuple[str, Any]] | None = None
         self._children_dirty = False
+        self._fresh: list[tuple[bytes, set[str]]] = []  # pickled parts from the workers
 
     @classmethod
     def for_repository(cls, root: Path) -> Cache:
@@ -74,7 +75,7 @@ class Cache:
         except Exception:  # noqa: BLE001 - a missing or broken cache only costs time
             return None
 
-    def _write(self, name: str, value: Any) -> None:
+    def _write(self, name: str, value: Any, pickled_parts: list[bytes] = ()) -> None:
         """Store `value`; a dict goes in parts, so the pickler's memo of every object it has
         written (several times the data for 50,000 records) never holds more than a part."""
         try:
@@ -87,6 +88,8 @@ class Cache:
                     for start in range(0, max(len(items), 1), _PART):
                         part = dict(items[start : start + _PART])
                         pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    for blob in pickled_parts:  # dicts pickled elsewhere, merged on reading
+                        handle.write(blob)
                 else:
                     pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
@@ -109,9 +112,19 @@ class Cache:
             return entry[1]
         return None
 
-    def put_child(self, path: str, digest: str, value: Any) -> None:
-        self._children_map()[path] = (digest, value)
-        self._children_dirty = True
+    def add_children_part(self, blob: bytes) -> dict[str, tuple[str, Any]]:
+        """Take entries a worker pickled, {path: (digest, value)}; the bytes are stored as
+        they are when the cache is saved, so no entry is pickled twice.
+
+        Returns:
+            The entries.
+        """
+        part = pickle.loads(blob)
+        if part:
+            self._children_map().update(part)
+            self._fresh.append((blob, set(part)))
+            self._children_dirty = True
+        return part
 
     def get_result(self, key: str) -> Any:
         """The stored result of a whole check, if it was stored under `key`."""
@@ -125,9 +138,15 @@ class Cache:
 
     def save(self) -> None:
         """Write the child entries if any changed; entries of deleted files are dropped."""
-        if self._children_dirty and self._children is not None:
-            self._write("children.pkl", self._children)
-            self._children_dirty = False
+        if not self._children_dirty or self._children is None:
+            return
+        children = self._children
+        fresh = [(blob, paths) for blob, paths in self._fresh if paths <= children.keys()]
+        in_fresh = set().union(*(paths for _, paths in fresh)) if fresh else set()
+        older = {path: entry for path, entry in children.items() if path not in in_fresh}
+        self._write("children.pkl", older, [blob for blob, _ in fresh])
+        self._children_dirty = False
+        self._fresh = []
 
     def prune_children(self, keep: set[str]) -> None:
         children = self._children_map()

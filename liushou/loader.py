@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,7 +118,10 @@ def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
 
 
 def load_children(
-    sources: SourceFiles, store: cache_mod.Cache | None, progress: Progress | None = None
+    sources: SourceFiles,
+    store: cache_mod.Cache | None,
+    progress: Progress | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> ChildFiles:
     """Read, hash and (unless the cache knows the bytes) parse every child file.
 
@@ -125,6 +129,8 @@ def load_children(
         sources: from read_sources().
         store: the repository's cache, or None.
         progress: called as progress("children", done, total).
+        meanwhile: work for the main process while the workers parse (reading the logs);
+            called exactly once.
 
     Returns:
         The ChildFiles; the cache is updated but not saved (see Cache.save).
@@ -143,11 +149,15 @@ def load_children(
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             outcomes = pool.map(_work, chunks)
+            if meanwhile:
+                meanwhile()
             for outcome in outcomes:
                 done += _collect(outcome, result, store)
                 if progress:
                     progress("children", done, total)
     else:
+        if meanwhile:
+            meanwhile()
         for chunk in chunks:
             done += _collect(_work(chunk), result, store)
             if progress:
@@ -157,32 +167,35 @@ def load_children(
     return result
 
 
-def _work(items: list[tuple[str, str, str | None]]) -> list[tuple[str, str | None, Parsed | None]]:
-    """A worker's share: (display path, digest or None if unreadable, parsed or None if known)."""
-    out: list[tuple[str, str | None, Parsed | None]] = []
+def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], bytes]:
+    """A worker's share: each file's digest (None if unreadable), and the pickled entries
+    {path: (digest, parsed)} of the files it parsed, which the cache stores as they are."""
+    digests: dict[str, str | None] = {}
+    parsed: dict[str, tuple[str, Parsed]] = {}
     for rel, path, known in items:
         try:
             data = _read(path)
         except OSError:
-            out.append((rel, None, None))
+            digests[rel] = None
             continue
-        digest = cache_mod.digest(data)
-        out.append((rel, digest, None if digest == known else parse_child_file(rel, data)))
-    return out
+        digest = digests[rel] = cache_mod.digest(data)
+        if digest != known:
+            parsed[rel] = (digest, parse_child_file(rel, data))
+    return digests, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
-    for rel, digest, parsed in outcome:
+    digests, blob = outcome
+    fresh = store.add_children_part(blob) if store else pickle.loads(blob)
+    for rel, digest in digests.items():
         result.digests[rel] = digest
         if digest is None:
             result.parsed[rel] = (None, [finding("LS013", rel, 1)])
-            continue
-        if parsed is None:
-            parsed = store.get_child(rel, digest)
-        elif store:
-            store.put_child(rel, digest, parsed)
-        result.parsed[rel] = parsed
-    return len(outcome)
+        elif rel in fresh:
+            result.parsed[rel] = fresh[rel][1]
+        else:
+            result.parsed[rel] = store.get_child(rel, digest)
+    return len(digests)
 
 
 def parse_child_file(path: str, data: bytes) -> Parsed:
@@ -200,10 +213,45 @@ def parse_child_file(path: str, data: bytes) -> Parsed:
     return child, parsed.findings + findings
 
 
+@dataclass
+class LogFiles:
+    """Every log parsed: frames, headers and the findings of each file on its own."""
+
+    frames: dict[str, object] = field(default_factory=dict)
+    headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
+    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs."""
+    logs = LogFiles()
+    for name, rel in sources.log_files.items():
+        keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
+        try:
+            data = _read(str(sources.root / rel))
+        except OSError:
+            logs.findings.append(finding("LS013", rel, 1))
+            continue
+        loaded = read_log(data, name, rel, keep)
+        del data
+        logs.files[name] = rel
+        logs.findings.extend(loaded.findings)
+        if loaded.header:
+            logs.headers[name] = loaded.header
+        if loaded.frame is not None:
+            logs.frames[name] = loaded.frame
+    return logs
+
+
 def assemble(
-    sources: SourceFiles, settings: Settings, children: ChildFiles
+    sources: SourceFiles, settings: Settings, children: ChildFiles, logs: LogFiles
 ) -> tuple[Repository, list[Finding]]:
-    """Build the Repository from parsed children and the logs, with the files' own findings."""
+    """Build the Repository from parsed children and logs, with the files' own findings.
+
+    Raises:
+        SettingsError: a standard's where names a column its log does not have.
+    """
     repo = Repository(sources.root, settings)
     findings = [finding("LS013", path, 1) for path in sources.unreadable]
     known = "、".join(f"{n}.csv" for n in LOG_NAMES)
@@ -226,21 +274,8 @@ def assemble(
             continue
         first_path[child.id] = path
         repo.children[child.id] = child
-    for name, rel in sources.log_files.items():
-        keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
-        try:
-            data = _read(str(sources.root / rel))
-        except OSError:
-            findings.append(finding("LS013", rel, 1))
-            continue
-        loaded = read_log(data, name, rel, keep)
-        del data
-        repo.log_files[name] = sources.log_files[name]
-        findings.extend(loaded.findings)
-        if loaded.header:
-            repo.log_headers[name] = loaded.header
-        if loaded.frame is not None:
-            repo.logs[name] = loaded.frame
+    repo.logs, repo.log_headers, repo.log_files = logs.frames, logs.headers, logs.files
+    findings += logs.findings
     check_where_columns(settings, repo.log_headers)
     return repo, findings
 
@@ -256,10 +291,13 @@ def load_repository(
     warnings: list[Finding] = []
     settings = load_settings(sources.root, sources.settings, warnings)
     store = cache_mod.Cache.for_repository(sources.root) if use_cache else None
-    children = load_children(sources, store, progress)
+    logs: list[LogFiles] = []
+    children = load_children(
+        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings))
+    )
     if store is not None:
         store.save()
-    repo, findings = assemble(sources, settings, children)
+    repo, findings = assemble(sources, settings, children, logs[0])
     return repo, warnings + findings
 
 
