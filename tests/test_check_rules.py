@@ -358,3 +358,28 @@ def test_messages_never_echo_a_personal_value(tmp_path, row, value):
     result = check_repository(root, TODAY, use_cache=False)
     assert result.findings
     assert all(value not in f.message for f in result.findings)
+
+
+def test_a_file_that_cannot_be_read_is_a_finding(tmp_path, monkeypatch):
+    import liushou.loader
+
+    root = write_repo(tmp_path, {"c1.yaml": GOOD, "c2.yaml": CHILD.format(id="c2")})
+    real_read = liushou.loader._read
+
+    def failing_read(path):
+        if path.endswith("c2.yaml"):
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(liushou.loader, "_read", failing_read)
+    assert found(root) == {("children/c2.yaml", 1, "LS013")}
+
+
+def test_a_check_that_crashes_is_a_finding_not_a_crash(tmp_path, monkeypatch):
+    import liushou.checks
+
+    def broken(repo, today):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(liushou.checks, "CHECKS", [broken, *liushou.checks.CHECKS])
+    assert found(write_repo(tmp_path)) == {("liushou.yaml", 1, "LS990")}
