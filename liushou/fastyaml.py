@@ -18,8 +18,14 @@ from typing import Any
 import yaml
 
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: |$)")
+# A whole `key: value` (or `key:`) line: the key, then the value after its spaces
+_PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.*))?$")
 _STR = "tag:yaml.org,2002:str"
-_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+_RESOLVERS = {
+    first: [*resolvers, *yaml.resolver.Resolver.yaml_implicit_resolvers.get(None, [])]
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+}
+_ANY_FIRST = yaml.resolver.Resolver.yaml_implicit_resolvers.get(None, [])
 # A plain value may not start with these, nor contain the flow or comment marks in a list.
 _PLAIN_START_BAD = set("[]{},#&*!|>'\"%@`?:-")
 _FLOW_ITEM_BAD = re.compile(r"[\[\]{},:#&*!|>'\"%@`?]")
@@ -137,23 +143,24 @@ class _Reader:
             frame.container.append(self._value(rest, number, column, dotted))
 
     def _pair(self, number: int, indent: int, content: str, mapping: dict, prefix: str) -> None:
-        match = _KEY.match(content)
+        match = _PAIR.match(content)
         if match is None:
             raise _Defer
-        key = match.group(1)
+        key, rest = match.group(1, 2)
         if key in mapping or key == "<<":
             raise _Defer
         dotted = prefix + key
-        rest = content[match.end() :].lstrip(" ")
         if not rest or rest[0] == "#":
             mapping[key] = None  # placeholder keeps the key order; the block replaces it
             self.pending = (mapping, key, dotted, number, indent + 1, indent)
             return
-        column = indent + (len(content) - len(rest))
-        if rest[0] == "[":
+        column = indent + match.start(2)
+        first = rest[0]
+        if first == "[":
             self.positions[dotted] = (number, indent + 1)
-        else:
-            self.positions[dotted] = (number, column + 1)
+            mapping[key] = self._flow_list(rest, number, column, dotted)
+            return
+        self.positions[dotted] = (number, column + 1)
         mapping[key] = self._value(rest, number, column, dotted)
 
     def _value(self, text: str, number: int, column: int, dotted: str) -> Any:
@@ -164,7 +171,9 @@ class _Reader:
             return text[1:-1]
         if first == "[":
             return self._flow_list(text, number, column, dotted)
-        return _plain(_strip_comment(text))
+        if "#" in text:
+            text = _strip_comment(text)
+        return _plain(text)
 
     def _flow_list(self, text: str, number: int, column: int, dotted: str) -> list[Any]:
         if not text.endswith("]"):
@@ -197,7 +206,7 @@ def _plain(text: str) -> Any:
     if text[0] in _PLAIN_START_BAD or ": " in text or text.endswith(":") or " #" in text:
         raise _Defer
     tag = _STR
-    for candidate, pattern in (*_RESOLVERS.get(text[0], ()), *_RESOLVERS.get(None, ())):
+    for candidate, pattern in _RESOLVERS.get(text[0], _ANY_FIRST):
         if pattern.match(text):
             tag = candidate
             break

@@ -68,8 +68,12 @@ _PIECE = 1 << 22
 
 def decode(data: bytes, file: str, findings: list[Finding]) -> str | None:
     """Decode file bytes (see detect_encoding); None, with a finding, when none fits."""
-    encoding = detect_encoding(data, file, findings)
-    return None if encoding is None else data.decode(encoding)
+    try:  # the usual case, in one pass: a small UTF-8 file
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = detect_encoding(data, file, findings)
+        return None if encoding is None else data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def parse_yaml(data: bytes, file: str) -> ParsedYaml:
