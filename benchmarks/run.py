@@ -26,7 +26,7 @@ Usage::
 The variants of c and d are built from hard links (symbolic links if hard links fail) in
 ``REPO_DIR.bench/`` next to the repository, rebuilt on every run. liushou runs with
 ``LIUSHOU_CACHE_DIR=REPO_DIR.bench/cache/<repo name>`` so that its cache is the benchmark's own;
-a cold run removes that folder and ``REPO_DIR/.liushou-cache`` (``--cache-dir``) first.
+a cold run removes that folder first.
 """
 
 from __future__ import annotations
@@ -256,27 +256,22 @@ def warm_os_cache(repo: Path) -> None:
 class Bench:
     """Runs and records the measurements."""
 
-    def __init__(
-        self, repo: Path, work: Path, liushou: list[str], repeat: int, cache_name: str
-    ) -> None:
+    def __init__(self, repo: Path, work: Path, liushou: list[str], repeat: int) -> None:
         self.repo = repo
         self.work = work
         self.liushou = liushou
         self.repeat = repeat
-        self.cache_name = cache_name
         self.results: dict[str, Measurement] = {}
 
-    def cache_dirs(self, repo: Path) -> tuple[Path, Path]:
-        """liushou's cache for repo: LIUSHOU_CACHE_DIR (set per repository) and REPO/cache_name."""
-        return self.work / "cache" / repo.name, repo / self.cache_name
+    def cache_dir(self, repo: Path) -> Path:
+        """liushou's cache for repo (LIUSHOU_CACHE_DIR), kept apart from the user's own."""
+        return self.work / "cache" / repo.name
 
     def env_for(self, repo: Path) -> dict[str, str]:
-        """The environment of a liushou run: its cache is kept apart from the user's own."""
-        return {**os.environ, "LIUSHOU_CACHE_DIR": str(self.cache_dirs(repo)[0])}
+        return {**os.environ, "LIUSHOU_CACHE_DIR": str(self.cache_dir(repo))}
 
     def drop_cache(self, repo: Path) -> None:
-        for folder in self.cache_dirs(repo):
-            shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(self.cache_dir(repo), ignore_errors=True)
 
     def measure(
         self,
@@ -589,7 +584,6 @@ def main(argv: list[str] | None = None) -> int:
         help="runs per measurement (median time); --repeat alone means 3",
     )
     parser.add_argument("--liushou", default="liushou", help="command that runs liushou")
-    parser.add_argument("--cache-dir", default=".liushou-cache", help="liushou's cache folder")
     parser.add_argument("--work", type=Path, help="folder for the variants (default REPO.bench)")
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
@@ -603,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     if liushou == ["liushou"]:  # prefer this interpreter's script: no pyenv shim in the timing
         beside = Path(sys.executable).with_name("liushou")
         liushou = [str(beside)] if beside.is_file() else [shutil.which("liushou") or "liushou"]
-    bench = Bench(repo, work, liushou, max(1, args.repeat), args.cache_dir)
+    bench = Bench(repo, work, liushou, max(1, args.repeat))
 
     n_children = sum(1 for _ in (repo / "children").rglob("*.yaml"))
     facts = {
@@ -617,8 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}",
         "date": time.strftime("%Y-%m-%d %H:%M"),
-        "liushou cache": f"LIUSHOU_CACHE_DIR={work}/cache/<repo name> and REPO/{args.cache_dir}, "
-        "both removed before each cold run; the OS page cache is warm for every run",
+        "liushou cache": f"LIUSHOU_CACHE_DIR={work}/cache/<repo name>, removed before each cold "
+        "run; the OS page cache is warm for every run",
     }
     print("warming the OS page cache ...", file=sys.stderr, flush=True)
     warm_os_cache(repo)
