@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -14,6 +16,7 @@ import typer
 from . import __version__
 from .api import CheckResult, TermError, check_repository, load, resolve_term, term_figures
 from .findings import ERROR
+from .loader import Progress
 from .model import Repository
 from .render import RenderError, plan_context, render, report_context
 from .reporters import REPORTER_BY_NAME
@@ -97,22 +100,26 @@ def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
     return typer.Exit(2)
 
 
-def _progress():
-    """A progress callback drawing a bar on stderr, or None when stderr is not a terminal."""
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Progress | None]:
+    """A progress callback drawing a bar on stderr while loading, or None when stderr is not a
+    terminal (CI logs and pipes get no control codes)."""
     if not sys.stderr.isatty():
-        return None, None
-    from rich.progress import Progress
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
 
-    bar = Progress(transient=True, console=None)
-    tasks: dict[str, int] = {}
     labels = {"children": "读取儿童档案"}
+    tasks: dict[str, int] = {}
+    with Bar(transient=True, console=Console(stderr=True)) as bar:
 
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-        bar.update(tasks[stage], completed=done)
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done)
 
-    return bar, update
+        yield update
 
 
 def changed_files(root: Path, base: str) -> set[str]:
@@ -157,15 +164,11 @@ def check(
     if fmt not in REPORTER_BY_NAME:
         raise typer.BadParameter(f"应为 {', '.join(REPORTER_BY_NAME)} 之一", param_hint="--format")
     opts = _apply_today(ctx, today)
-    bar, progress = _progress()
     try:
-        if bar:
-            with bar:
-                result = check_repository(
-                    opts.repo, opts.today, use_cache=not no_cache, progress=progress
-                )
-        else:
-            result = check_repository(opts.repo, opts.today, use_cache=not no_cache)
+        with progress_bar() as progress:
+            result = check_repository(
+                opts.repo, opts.today, use_cache=not no_cache, progress=progress
+            )
     except SettingsError as error:
         raise settings_failure(error, fmt) from None
     if changed:
@@ -183,7 +186,8 @@ def load_or_exit(opts: Options) -> Repository:
     still useful, but they are counted on stderr because the records with errors are left out.
     """
     try:
-        repo, findings = load(opts.repo)
+        with progress_bar() as progress:
+            repo, findings = load(opts.repo, progress=progress)
     except SettingsError as error:
         raise settings_failure(error) from None
     errors = sum(f.severity == ERROR for f in findings)
