@@ -24,7 +24,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .metrics import DETAIL_LOGS, METRIC_NAMES, TermFigures
-from .model import DEFAULT_TARGETS, Settings
+from .model import Settings
 from .render import (
     RenderError,
     builtin_templates,
@@ -481,7 +481,7 @@ def sample_figures(settings: Settings, term: Term) -> TermFigures:
         as_of=term.end - dt.timedelta(days=30),
         population=2,
         metrics={name: 0.5 for name in METRIC_NAMES},
-        targets={**DEFAULT_TARGETS, **(settings.targets or {})},
+        targets=dict(settings.targets),
         standards=standards,
         incidents={"count": 1, "on_time": 0},
         breakdowns={
