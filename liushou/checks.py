@@ -157,9 +157,7 @@ def run_checks(repo: Repository, today: dt.date) -> list[Finding]:
             out.extend(check(repo, today))
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others
             out.append(
-                finding(
-                    "LS990", "liushou.yaml", 1, check=check.__name__, error=type(exc).__name__
-                )
+                finding("LS990", "liushou.yaml", 1, check=check.__name__, error=type(exc).__name__)
             )
     return out
 
