@@ -61,6 +61,7 @@ def check_repository(
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
+    scanned_at = time.time_ns()
     listing = scan(root) if store else []
     # Sizes and modification times of every file name the same content as last time: the
     # quick key lets an unchanged county check return without reading 50,000 files.
@@ -86,9 +87,10 @@ def check_repository(
         findings = sorted(warnings + findings + run_checks(repo, today), key=Finding.sort_key)
         cached = (findings, len(sources.children), len(sources.logs))
     if store:
-        # A file changed within the clock's resolution of the scan could change again unseen
-        # with the same size and time (git's "racily clean" case): then only the content key.
-        recent = time.time_ns() - 2_000_000_000
+        # A file changed shortly before the scan (or during the check) could change again
+        # unseen with the same size and time, git's "racily clean" case; file systems with
+        # coarse times (FAT: 2 s) widen the window. Such a result is kept by content only.
+        recent = scanned_at - 3_000_000_000
         racy = any(mtime >= recent for _, _, mtime in listing)
         store.put_result((key,) if racy else (key, quick), cached)
     return CheckResult(root, *cached)

@@ -2,12 +2,16 @@
 
 It lives in the user's cache folder (LIUSHOU_CACHE_DIR, else XDG_CACHE_HOME/liushou, else
 ~/.cache/liushou), one folder per repository, so `check` never writes into the repository.
-An entry is used only when the file's bytes hash to the stored digest, so a stale entry can
-never hide a finding; a cache that cannot be read or written is silently ignored.
+A parsed file is used only when the file's bytes hash to the stored digest. A whole check's
+result is stored under the digest of every file's bytes and, to answer an unchanged repository
+without reading it, under every file's size and modification time, as git does: an edit that
+keeps both (and happens at least three seconds before the check began) would be missed, which
+is what `check --no-cache` is for. A cache that cannot be read or written is silently ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -15,14 +19,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pandas
+import yaml
+
 from . import __version__
 
 
 def _code_version() -> str:
-    """The version plus a digest of liushou's own source: entries made by other code are void."""
+    """liushou's version, a digest of its source and the versions of the libraries that read
+    the files: entries made by other code are void."""
     package = Path(__file__).parent
     sources = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
-    return f"{__version__}-{digest(sources)}"
+    return f"{__version__}-{digest(sources)}-yaml{yaml.__version__}-pandas{pandas.__version__}"
 
 
 def digest(data: bytes) -> str:
@@ -78,6 +86,7 @@ class Cache:
     def _write(self, name: str, value: Any, pickled_parts: list[bytes] = ()) -> None:
         """Store `value`; a dict goes in parts, so the pickler's memo of every object it has
         written (several times the data for 50,000 records) never holds more than a part."""
+        tmp = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
@@ -94,11 +103,17 @@ class Cache:
                     pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / name)
         except OSError:
-            pass
+            if tmp is not None:  # a full disk or a folder in the way: leave nothing behind
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
 
     def _children_map(self) -> dict[str, tuple[str, Any]]:
         if self._children is None:
-            self._children = self._read("children.pkl") or {}
+            stored = self._read("children.pkl")
+            valid = isinstance(stored, dict) and all(
+                isinstance(entry, tuple) and len(entry) == 2 for entry in stored.values()
+            )
+            self._children = stored if valid else {}
         return self._children
 
     def child_digest(self, path: str) -> str | None:
@@ -129,7 +144,16 @@ class Cache:
     def get_result(self, key: str) -> Any:
         """The stored result of a whole check, if it was stored under `key`."""
         entry = self._read("result.pkl")
-        if entry is not None and key in entry[0]:
+        # A file of the right format but the wrong shape (hand-edited, or another tool's) is
+        # simply no entry.
+        if (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], set)
+            and key in entry[0]
+            and isinstance(entry[1], tuple)
+            and len(entry[1]) == 3
+        ):
             return entry[1]
         return None
 

@@ -32,6 +32,13 @@ _FLOW_ITEM_BAD = re.compile(r"[\[\]{},:#&*!|>'\"%@`?]")
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+# Characters libyaml treats specially: other line breaks (NEL, LS, PS), a BOM, and anything
+# outside its printable set (control characters); a file holding one goes to the full parser.
+_UNUSUAL = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+
+
 class _Defer(Exception):
     """Raised inside the reader: the text is outside the part it reads."""
 
@@ -46,7 +53,7 @@ def fast_parse(text: str) -> tuple[dict[str, Any], dict[str, tuple[int, int]]] |
         (value, positions) as yamlsource.parse_yaml would build them, or None when the full
         parser must read the file.
     """
-    if "\t" in text or "\r" in text or "\\" in text:
+    if "\t" in text or "\r" in text or "\\" in text or _UNUSUAL.search(text):
         return None
     try:
         return _Reader().read(text)
@@ -147,7 +154,7 @@ class _Reader:
         if match is None:
             raise _Defer
         key, rest = match.group(1, 2)
-        if key in mapping or key == "<<":
+        if key in mapping or key == "<<" or len(key) > 1000:  # libyaml: keys under 1024
             raise _Defer
         dotted = prefix + key
         if not rest or rest[0] == "#":
@@ -179,7 +186,7 @@ class _Reader:
         if not text.endswith("]"):
             raise _Defer
         inner = text[1:-1]
-        if not inner.strip():
+        if not inner.strip(" "):
             return []
         items = []
         offset = column + 1

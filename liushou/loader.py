@@ -95,7 +95,7 @@ def read_sources(root: Path) -> SourceFiles:
     for path in _log_paths(root):
         rel = _display(path[skip:])
         stem, suffix = os.path.splitext(os.path.basename(path))
-        if stem not in LOG_NAMES or suffix.lower() != ".csv":
+        if stem not in LOG_NAMES or suffix.lower() != ".csv" or stem in sources.log_files:
             sources.unknown_logs.append(rel)
             continue
         try:

@@ -79,24 +79,37 @@ class LoadedLog:
     header: tuple[str, ...] = ()
 
 
+# pandas reads cells of any length; the exact reader must too (the csv default is 128 KiB).
+csv.field_size_limit(1 << 30)
+
 # Optional free-text columns that no figure or check reads once duplicates are found: dropping
 # them keeps a county's million talk rows in a fraction of the memory.
 FREE_TEXT = ("summary", "follow_up", "result", "attendee", "source")
 
 
 def _may_have_padding(data: bytes) -> bool:
-    """Whether some cell may start or end with a space or tab: one beside a comma, quote or
-    line break. A false alarm only costs the time of stripping; a miss cannot happen."""
+    """Whether some cell may start or end with white space that str.strip() removes.
+
+    ASCII white space must stand beside a comma, quote or line break; the full-width space
+    (U+3000, common from Chinese input methods), the no-break space and NEL count wherever they
+    are. A false alarm only costs the time of stripping; a miss cannot happen.
+    """
+    if any(mark in data for mark in _WIDE_SPACES):
+        return True
     raw = np.frombuffer(data, dtype=np.uint8)
     if raw.size == 0:
         return False
-    space = (raw == 32) | (raw == 9)
+    space = (raw == 32) | (raw == 9) | (raw == 11) | (raw == 12) | ((raw >= 28) & (raw <= 31))
     if not space.any():
         return False
     edge = (raw == 44) | (raw == 10) | (raw == 13) | (raw == 34)
     return bool(
         space[0] or space[-1] or (space[1:] & edge[:-1]).any() or (space[:-1] & edge[1:]).any()
     )
+
+
+# U+3000 and U+00A0 in UTF-8, U+0085 (NEL) in UTF-8, and U+3000 in GB18030
+_WIDE_SPACES = (b"\xe3\x80\x80", b"\xc2\xa0", b"\xc2\x85", b"\xa1\xa1")
 
 
 def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> LoadedLog:
@@ -167,6 +180,8 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
     """
     first = data[: data.find(b"\n")] if b"\n" in data else data
     first = first.decode(encoding)
+    if '"' in first or data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a quoted header, or a lone CR that the row count could not see past
     try:
         header = next(csv.reader([first.rstrip("\r")]), [])
     except csv.Error:
@@ -199,6 +214,21 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
         frame = frame.fillna("")
     frame["_line"] = pd.Series(range(2, len(frame) + 2), dtype="int64")
     return header, 1, frame
+
+
+def _ends_in_open_quote(text: str, line: int) -> bool:
+    """Whether the row starting at `line` opens a quoted cell that the file never closes.
+
+    A quote inside an unquoted cell (他说"好) is ordinary text; only a strict reading of the
+    last row can tell the two apart.
+    """
+    rest = "\n".join(text.split("\n")[line - 1 :])
+    try:
+        for _ in csv.reader(io.StringIO(rest, newline=""), strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _read_exact(
@@ -244,7 +274,7 @@ def _read_exact(
     except csv.Error as exc:
         findings.append(finding("LS009", file, reader.line_num, detail=f"CSV 格式错误：{exc}"))
         return None
-    if text.count('"') % 2 and lines:
+    if lines and text.count('"') % 2 and _ends_in_open_quote(text, lines[-1]):
         # An opening quote never closed: the lenient reader ran the rest of the file into the
         # last row's cell. Say where it starts instead of losing those rows without a word.
         findings.append(
@@ -252,7 +282,7 @@ def _read_exact(
                 "LS009",
                 file,
                 lines[-1],
-                detail=("引号没有闭合：从这一行起到文件末尾的内容被读成了一个单元格，请补上右引号"),
+                detail="引号没有闭合：从这一行起到文件末尾的内容被读成了一个单元格，请补上右引号",
             )
         )
         for column in columns:

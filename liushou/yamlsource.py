@@ -110,6 +110,15 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
         else:
             out.findings.append(finding("LS002", file, _line(mark), _col(mark), detail=_why(exc)))
         return out
+    except yaml.reader.ReaderError as exc:  # a control character: it has a position, no mark
+        # libyaml counts the position in bytes of UTF-8, the pure-Python reader in characters
+        if _Loader is getattr(yaml, "CSafeLoader", None):
+            before = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+        else:
+            before = text[: exc.position]
+        line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+        out.findings.append(finding("LS002", file, line, column, detail=_why(exc)))
+        return out
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if not (tab_lines and mark is not None and _line(mark) in tab_lines):
@@ -269,7 +278,7 @@ def _col(mark: Any) -> int | None:
 
 def _why(exc: yaml.YAMLError) -> str:
     """PyYAML's English problem, said in Chinese (by prefix; unknown ones get a general hint)."""
-    problem = getattr(exc, "problem", None) or ""
+    problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or ""
     for prefix, chinese in _PROBLEMS:
         if problem.startswith(prefix):
             return chinese
@@ -293,6 +302,7 @@ _PROBLEMS = (
     ("found unknown escape character", "双引号中有无法识别的转义（\\），请改用单引号"),
     ("found unexpected ':'", "冒号位置不对（冒号后要有空格）"),
     ("control characters are not allowed", "文件中有不可见的控制字符"),
+    ("special characters are not allowed", "文件中有不可见的控制字符"),
     ("found undefined tag handle", "有无法识别的标签（!）"),
     ("expected alphabetic or numeric character", "锚点或别名的名字不对"),
 )

@@ -383,3 +383,13 @@ def test_a_check_that_crashes_is_a_finding_not_a_crash(tmp_path, monkeypatch):
 
     monkeypatch.setattr(liushou.checks, "CHECKS", [broken, *liushou.checks.CHECKS])
     assert found(write_repo(tmp_path)) == {("liushou.yaml", 1, "LS990")}
+
+
+def test_control_characters_are_a_finding_with_a_line(tmp_path):
+    assert (C1, 3, "LS002") in child_case(tmp_path, GOOD.replace("gender: 男", "gender: 男\x0c"))
+
+
+def test_a_second_log_of_the_same_name_is_named_not_read(tmp_path):
+    root = write_repo(tmp_path, logs={"talks": TALKS})
+    (root / "logs" / "talks.CSV").write_text(TALKS, encoding="utf-8")
+    assert found(root) == {("logs/talks.csv", 1, "LS012")}

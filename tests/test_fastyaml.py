@@ -159,3 +159,15 @@ def test_every_plain_example_record_is_read_fast_and_the_same():
             assert fast == (full.value, full.positions), path
             read += 1
     assert read >= 25  # all but the few with folded `>-` notes
+
+
+def test_characters_libyaml_treats_specially_go_to_the_full_parser():
+    for text in [
+        "notes: 在外\u2028补充\n",
+        "a: x\x0cy\n",
+        "a: 'x\x85y'\n",
+        "a: \ufeffx\n",
+        "k" * 1100 + ": 1\n",
+    ]:
+        assert fast_parse(text) is None, repr(text)
+    assert fast_parse("a: [ \u3000 ]\n") == ({"a": ["\u3000"]}, {"a": (1, 1), "a.0": (1, 6)})

@@ -102,7 +102,46 @@ def test_a_just_written_file_is_read_again(tmp_path):
 
 def test_cache_entries_of_other_code_are_ignored(tmp_path):
     store = Cache(tmp_path)
-    store.put_result(("k",), "value")
-    assert store.get_result("k") == "value"
+    store.put_result(("k",), ([], 1, 0))
+    assert store.get_result("k") == ([], 1, 0)
     store.code_version = "other"
     assert store.get_result("k") is None
+
+
+def test_cache_files_of_the_wrong_shape_are_no_entry(tmp_path):
+    store = Cache(tmp_path)
+    store.put_result(("k",), (None, None))  # right format, wrong shape
+    assert store.get_result("k") is None
+    (tmp_path / "children.pkl").write_bytes((tmp_path / "result.pkl").read_bytes())
+    assert Cache(tmp_path).child_digest("children/c1.yaml") is None
+
+
+def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "result.pkl").mkdir()  # a folder in the way
+    Cache(tmp_path).put_result(("k",), ([], 0, 0))
+    assert [p.name for p in tmp_path.iterdir()] == ["result.pkl"]
+
+
+def test_a_quote_inside_a_cell_is_not_an_unclosed_quote():
+    text = 'date,child_id,staff,summary\n2015-10-12,c1,周老师,他说"想妈妈了\n2015-10-12,c1,周老师,"两\n行"\n2015-10-13,c1,周老师,好\n'
+    loaded = read_log(text.encode(), "talks", "f")
+    assert loaded.findings == []
+    assert loaded.frame["_line"].tolist() == [2, 3, 5]
+
+
+def test_full_width_spaces_are_stripped_whatever_else_the_file_holds():
+    text = "date,child_id,staff\n2015-10-13,c1\u3000,周老师\n"
+    for encoding in ("utf-8", "gb18030"):
+        frame = read_log(text.encode(encoding), "talks", "f").frame
+        assert frame["child_id"].tolist() == ["c1"]
+
+
+def test_a_lone_carriage_return_keeps_exact_lines():
+    data = b'date,child_id,staff\n"2015-09-01",c1,"a\nb"\r2015-09-02,c2,s\n2015-09-03,c3,s\n'
+    assert _read_fast(data, "utf-8-sig") is None
+
+
+def test_very_long_cells_are_read_by_both_readers():
+    text = 'date,child_id,staff,summary\n2015-09-01,c1,s,"' + "长" * 140_000 + '\n续"\n'
+    loaded = read_log(text.encode(), "talks", "f", keep=("summary",))
+    assert loaded.findings == [] and len(loaded.frame) == 1
