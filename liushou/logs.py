@@ -7,7 +7,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .findings import Finding, finding
@@ -87,29 +86,34 @@ csv.field_size_limit(1 << 30)
 FREE_TEXT = ("summary", "follow_up", "result", "attendee", "source")
 
 
-def _may_have_padding(data: bytes) -> bool:
+def _may_have_padding(data: bytes, encoding: str) -> bool:
     """Whether some cell may start or end with white space that str.strip() removes.
 
     ASCII white space must stand beside a comma, quote or line break; the full-width space
     (U+3000, common from Chinese input methods), the no-break space and NEL count wherever they
     are. A false alarm only costs the time of stripping; a miss cannot happen.
     """
-    if any(mark in data for mark in _WIDE_SPACES):
+    if any(mark in data for mark in _WIDE_SPACES[encoding]):
         return True
-    raw = np.frombuffer(data, dtype=np.uint8)
-    if raw.size == 0:
-        return False
-    space = (raw == 32) | (raw == 9) | (raw == 11) | (raw == 12) | ((raw >= 28) & (raw <= 31))
-    if not space.any():
-        return False
-    edge = (raw == 44) | (raw == 10) | (raw == 13) | (raw == 34)
-    return bool(
-        space[0] or space[-1] or (space[1:] & edge[:-1]).any() or (space[:-1] & edge[1:]).any()
-    )
+    # One C pass classifies every byte (S: white space, E: comma, quote or line break, x:
+    # anything else); then a padded cell is an S beside an E, or an S at either end.
+    marks = data.translate(_BYTE_CLASS)
+    return marks[:1] == b"S" or marks[-1:] == b"S" or b"SE" in marks or b"ES" in marks
 
 
-# U+3000 and U+00A0 in UTF-8, U+0085 (NEL) in UTF-8, and U+3000 in GB18030
-_WIDE_SPACES = (b"\xe3\x80\x80", b"\xc2\xa0", b"\xc2\x85", b"\xa1\xa1")
+_BYTE_CLASS = bytes(
+    ord("S")
+    if byte in b" \t\x0b\x0c\x1c\x1d\x1e\x1f"
+    else ord("E")
+    if byte in b',"\r\n'
+    else ord("x")
+    for byte in range(256)
+)
+# The wide spaces str.strip() removes, as each encoding writes them (U+3000, U+00A0, U+0085)
+_WIDE_SPACES = {
+    "utf-8-sig": tuple(ch.encode("utf-8") for ch in "\u3000\xa0\x85"),
+    "gb18030": tuple(ch.encode("gb18030") for ch in "\u3000\xa0\x85"),
+}
 
 
 def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> LoadedLog:
@@ -148,7 +152,7 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
     if missing or any(f.code == "LS011" for f in findings):
         return LoadedLog(None, findings, tuple(header))
     cells = [c for c in frame.columns if c != "_line"]
-    if _may_have_padding(data):
+    if _may_have_padding(data, encoding):
         for column in cells:
             if column not in FREE_TEXT:
                 frame[column] = frame[column].str.strip()
