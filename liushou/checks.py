@@ -47,31 +47,9 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     for name, frame in repo.logs.items():
         file, column_no = _where(repo, name)
         if "child_id" in frame:
-            unknown = (frame["child_id"] != "") & ~frame["child_id"].isin(ids)
-            for line, child_id in zip(frame.loc[unknown, "_line"], frame.loc[unknown, "child_id"]):
-                out.append(
-                    finding(
-                        "LS201",
-                        file,
-                        int(line),
-                        column_no["child_id"],
-                        column="child_id",
-                        id=shown(child_id),
-                    )
-                )
+            out += _not_in(frame, "child_id", ids, "LS201", file, column_no, "id")
         if "staff" in frame:
-            unknown = (frame["staff"] != "") & ~frame["staff"].isin(staff)
-            for line, who in zip(frame.loc[unknown, "_line"], frame.loc[unknown, "staff"]):
-                out.append(
-                    finding(
-                        "LS202",
-                        file,
-                        int(line),
-                        column_no["staff"],
-                        column="staff",
-                        name=shown(who),
-                    )
-                )
+            out += _not_in(frame, "staff", staff, "LS202", file, column_no, "name")
         if name == "activities":
             parts = participants(frame)
             unknown = parts[(parts != "全体") & ~parts.isin(ids)]
@@ -160,6 +138,23 @@ def run_checks(repo: Repository, today: dt.date) -> list[Finding]:
                 finding("LS990", "liushou.yaml", 1, check=check.__name__, error=type(exc).__name__)
             )
     return out
+
+
+def _not_in(
+    frame: pd.DataFrame,
+    column: str,
+    known: set[str],
+    code: str,
+    file: str,
+    column_no: dict[str, int],
+    value_key: str,
+) -> list[Finding]:
+    """One finding per row whose non-empty `column` holds a value outside `known`."""
+    unknown = (frame[column] != "") & ~frame[column].isin(known)
+    return [
+        finding(code, file, int(line), column_no[column], column=column, **{value_key: shown(v)})
+        for line, v in zip(frame.loc[unknown, "_line"], frame.loc[unknown, column])
+    ]
 
 
 def participants(frame: pd.DataFrame) -> pd.Series:

@@ -172,7 +172,3 @@ def shown(value: object) -> str:
     if len(text) <= 10 and not _DIGIT.search(text):
         return text
     return "（此值可能含个人信息，不予显示）"
-
-
-def is_settings_code(code: str) -> bool:
-    return code.startswith("LS9") and code != "LS990"
