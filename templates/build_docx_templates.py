@@ -10,7 +10,7 @@ files; the output is byte-for-byte reproducible (fixed dates and zip timestamps)
 
 Table layout: fixed-column tables use docxtpl row loops (`{%tr for %}`). The annex tables per
 class and per mentor have one column per care standard, made with a column loop (`{%tc for %}`);
-their alt-text description is `liushou:fit-columns`, which tells liushou.docx_render to size
+their alt-text description is `liushou:fit-columns`, which tells liushou.documents.docx_render to size
 their columns by content after rendering (docxtpl alone would give every column the same width).
 """
 
@@ -31,7 +31,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 from lxml import etree
 
-from liushou.docx_render import normalize_zip
+from liushou.documents.docx_render import normalize_zip
 
 HERE = Path(__file__).resolve().parent
 FIT_COLUMNS = "liushou:fit-columns"  # also in liushou/docx_render.py

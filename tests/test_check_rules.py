@@ -8,7 +8,7 @@ import pytest
 
 from liushou.api import check_repository
 from liushou.findings import CATALOGUE
-from liushou.settings import SettingsError
+from liushou.load.settings import SettingsError
 
 from .repo_factory import CHILD, TODAY, write_repo
 
@@ -102,7 +102,7 @@ def _with_id_number(number):
 
 
 def _id(first17):
-    from liushou.schema import id_check_digit
+    from liushou.load.schema import id_check_digit
 
     return first17 + id_check_digit(first17)
 
@@ -361,27 +361,27 @@ def test_messages_never_echo_a_personal_value(tmp_path, row, value):
 
 
 def test_a_file_that_cannot_be_read_is_a_finding(tmp_path, monkeypatch):
-    import liushou.loader
+    import liushou.load.loader
 
     root = write_repo(tmp_path, {"c1.yaml": GOOD, "c2.yaml": CHILD.format(id="c2")})
-    real_read = liushou.loader._read
+    real_read = liushou.load.loader._read
 
     def failing_read(path):
         if path.endswith("c2.yaml"):
             raise PermissionError(13, "Permission denied")
         return real_read(path)
 
-    monkeypatch.setattr(liushou.loader, "_read", failing_read)
+    monkeypatch.setattr(liushou.load.loader, "_read", failing_read)
     assert found(root) == {("children/c2.yaml", 1, "LS013")}
 
 
 def test_a_check_that_crashes_is_a_finding_not_a_crash(tmp_path, monkeypatch):
-    import liushou.checks
+    import liushou.check.rules
 
     def broken(repo, today):
         raise KeyError("oops")
 
-    monkeypatch.setattr(liushou.checks, "CHECKS", [broken, *liushou.checks.CHECKS])
+    monkeypatch.setattr(liushou.check.rules, "CHECKS", [broken, *liushou.check.rules.CHECKS])
     assert found(write_repo(tmp_path)) == {("liushou.yaml", 1, "LS990")}
 
 

@@ -200,7 +200,7 @@ def test_report_into_a_folder_is_a_clean_error(tmp_path):
             str(tmp_path),
         ],
     )
-    assert result.exit_code == 2 and "无法写入" in result.output
+    assert result.exit_code == 2 and "是文件夹" in result.output
 
 
 def test_report_warns_when_the_data_has_errors(tmp_path):

@@ -16,11 +16,10 @@ from docx import Document
 from docx.shared import Mm
 from typer.testing import CliRunner
 
-from liushou import charts
-from liushou import cli as cli_module
 from liushou.api import load, term_figures
 from liushou.cli import app
-from liushou.docx_render import (
+from liushou.documents import charts
+from liushou.documents.docx_render import (
     CHART_FILES,
     plan_docx,
     render_docx,
@@ -29,7 +28,7 @@ from liushou.docx_render import (
     template_variables,
     write_report_charts,
 )
-from liushou.render import RenderError, builtin_templates, report_context
+from liushou.documents.render import RenderError, builtin_templates, report_context
 from liushou.terms import term_for
 
 from .repo_factory import copy_example
@@ -363,9 +362,6 @@ def test_built_in_templates_match_their_build_script(tmp_path):
 # ---------------------------------------------------------------------------- report/plan --format docx
 
 
-@pytest.mark.skipif(
-    "docx" not in cli_module.REPORT_FORMATS, reason="cli.py does not offer --format docx yet"
-)
 def test_report_and_plan_commands_write_word_files_and_charts(school):
     today = ("--today", "2016-03-01", "-C", str(school))
     folder = school / "reports" / "2015-autumn"

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liushou import yamlsource
-from liushou.fastyaml import fast_parse
+from liushou.load import yamlsource
+from liushou.load.fastyaml import fast_parse
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "yangliu"
 

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liushou.api import check_repository
-from liushou.cache import Cache
-from liushou.logs import _read_exact, _read_fast, read_log
+from liushou.load.cache import Cache
+from liushou.load.logs import _read_exact, _read_fast, read_log
 
 from .repo_factory import CHILD, TODAY, write_repo
 

@@ -13,9 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from liushou import terms
-from liushou.metrics import compute, in_care
-from liushou.model import DEFAULT_STANDARDS, DEFAULT_TARGETS, Child, Repository, Settings, Standard
-from liushou.schema import archive_missing
+from liushou.figures.metrics import compute, in_care
+from liushou.load.model import (
+    DEFAULT_STANDARDS,
+    DEFAULT_TARGETS,
+    Child,
+    Repository,
+    Settings,
+    Standard,
+)
+from liushou.load.schema import archive_missing
 from liushou.terms import Term
 
 D = dt.date
@@ -872,7 +879,7 @@ def test_mentor_whose_children_all_left_before_the_term_is_listed_with_nothing()
 
 
 def test_mentor_without_due_periods_reads_as_a_dash_in_the_summary():
-    from liushou.render import report_context
+    from liushou.documents.render import report_context
 
     children = [
         child("a"),
@@ -1020,7 +1027,11 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
         "incidents",
         "breakdowns",
         "mentors",
+        "counts",
     ]
+    assert list(data["counts"]) == list(data["metrics"])
+    assert data["counts"]["left_behind_share"] == [2, 40]
+    assert data["counts"]["retention_rate"] == [2, 2]
     assert list(data["metrics"]) == [
         "archive_rate",
         "pairing_rate",
@@ -1094,14 +1105,3 @@ def test_targets_and_incident_limits_come_from_settings_alone():
     by_hand = compute(repo([child("a")], logs), AUTUMN, AFTER)  # the dataclass defaults
     assert by_hand.targets == DEFAULT_TARGETS
     assert by_hand.incidents == {"count": 1, "on_time": 0}
-
-
-def test_enumerations_are_shared_with_schema_and_logs():
-    from liushou import metrics, schema
-    from liushou.logs import LOG_SPECS
-
-    assert metrics.GENDERS is schema.GENDERS
-    assert metrics.GUARDIANSHIPS is schema.GUARDIANSHIPS
-    assert metrics.LEFT_BEHIND_TYPES is schema.LEFT_BEHIND_TYPES
-    assert metrics.AID_KINDS is dict(LOG_SPECS["aid"].enums)["kind"]
-    assert metrics.ACTIVITY_KINDS is dict(LOG_SPECS["activities"].enums)["kind"]

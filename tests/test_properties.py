@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liushou.api import check_repository
-from liushou.logs import read_log
-from liushou.schema import validate_child
-from liushou.yamlsource import parse_yaml
+from liushou.load.logs import read_log
+from liushou.load.schema import validate_child
+from liushou.load.yamlsource import parse_yaml
 
 from .repo_factory import CHILD, TODAY, write_repo
 
@@ -114,11 +114,11 @@ def test_random_csv_rows_with_a_real_header(name, rows):
     import csv
     import io
 
-    from liushou.logs import LOG_SPECS
+    from liushou.logspec import LOGS
 
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(LOG_SPECS[name].columns)
+    writer.writerow(LOGS[name].columns)
     writer.writerows(rows)
     loaded = read_log(out.getvalue().encode("utf-8"), name, f"logs/{name}.csv")
     for f in loaded.findings:

@@ -17,7 +17,7 @@ from jinja2 import meta
 from typer.testing import CliRunner
 
 from liushou.cli import app
-from liushou.render import builtin_templates, environment
+from liushou.documents.render import builtin_templates, environment
 
 from .repo_factory import CHILD, copy_example, write_repo
 
@@ -106,7 +106,7 @@ def test_json_follows_spec_section_7(example):
         "--format",
         "json",
     )
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert list(doc) == [
         "school",
         "term",
@@ -120,7 +120,12 @@ def test_json_follows_spec_section_7(example):
         "incidents",
         "breakdowns",
         "mentors",
+        "counts",
     ]
+    assert doc["counts"]["archive_rate"] == [25, 27]
+    assert doc["counts"]["retention_rate"] == [28, 29]
+    assert doc["counts"]["left_behind_share"] == [27, 312]
+    assert doc["counts"]["incident_on_time_rate"] == [1, 2]
     assert (doc["term"], doc["start"], doc["end"], doc["as_of"]) == (
         "2015-autumn",
         "2015-09-01",
@@ -157,14 +162,14 @@ def test_term_in_progress_counts_up_to_today(example):
         "--format",
         "json",
     )
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["as_of"] == "2015-10-20"
     assert doc["standards"]["term-visit"]["due"] == 0  # the term's midpoint is still ahead
 
 
 def test_default_term_is_the_one_containing_today(example):
     result = run("--today", "2015-12-01", "-C", str(example), "report", "--format", "json")
-    assert json.loads(result.output)["term"] == "2015-autumn"
+    assert json.loads(result.stdout)["term"] == "2015-autumn"
 
 
 @pytest.mark.parametrize("term", ["2015-fall", "autumn-2015", "2015"])
@@ -215,7 +220,7 @@ def test_templates_use_only_supplied_variables(example):
     import datetime as dt
 
     from liushou.api import load, term_figures
-    from liushou.render import plan_context, report_context
+    from liushou.documents.render import plan_context, report_context
     from liushou.terms import term_for
 
     repo, _ = load(example, use_cache=False)

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 
 from liushou.api import load
 from liushou.cli import app
-from liushou.metrics import in_care
-from liushou.roster import (
+from liushou.documents.roster import (
     COLUMNS,
     coarse_place,
     mask_id_number,
@@ -28,6 +27,7 @@ from liushou.roster import (
     roster_rows,
     roster_xlsx,
 )
+from liushou.figures.metrics import in_care
 
 from .repo_factory import CHILD, copy_example, write_repo
 

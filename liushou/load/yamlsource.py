@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from .fastyaml import fast_parse
-from .findings import Finding, finding, shown
+from liushou.findings import Finding, finding, shown
+from liushou.load.fastyaml import fast_parse
 
 try:  # libyaml's composer is several times faster; fall back to the pure-Python one
     _Loader = yaml.CSafeLoader

@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding, finding, shown
-from .model import DEFAULT_INCIDENT_LIMITS, DEFAULT_TARGETS, LOG_NAMES, Settings, Standard
-from .yamlsource import ParsedYaml, is_date, parse_yaml
+from liushou.findings import Finding, finding, shown
+from liushou.load.model import DEFAULT_INCIDENT_LIMITS, Settings, Standard
+from liushou.load.yamlsource import ParsedYaml, is_date, parse_yaml
+from liushou.logspec import LOGS
+from liushou.metricspec import DEFAULT_TARGETS, TARGET_KEYS
 
 SETTINGS_FILE = "liushou.yaml"
 TERM_NAME = re.compile(r"^(\d{4})-(autumn|spring)$")
@@ -27,10 +29,9 @@ KNOWN_KEYS = (
     "incident_limits_minutes",
     "plan",
 )
-TARGET_KEYS = (*DEFAULT_TARGETS, "incident_on_time_rate")
 STANDARD_KEYS = ("id", "name", "log", "every", "at_least", "where", "applies_to", "target")
-# Logs a care standard can count: those with one row per child and a date.
-STANDARD_LOGS = tuple(n for n in LOG_NAMES if n != "activities")
+# A care standard counts rows per child, so only a log whose rows name one child can carry one.
+STANDARD_LOGS = tuple(name for name, spec in LOGS.items() if spec.per_child)
 
 
 def check_where_columns(settings: Settings, headers: dict[str, tuple[str, ...]]) -> None:
@@ -39,7 +40,6 @@ def check_where_columns(settings: Settings, headers: dict[str, tuple[str, ...]])
     Raises:
         SettingsError: naming each standard and column that does not exist.
     """
-    from .logs import LOG_SPECS
 
     problems = [
         finding(
@@ -51,8 +51,7 @@ def check_where_columns(settings: Settings, headers: dict[str, tuple[str, ...]])
         )
         for standard in settings.standards
         for column in standard.where
-        if column not in LOG_SPECS[standard.log].columns
-        and column not in headers.get(standard.log, ())
+        if column not in LOGS[standard.log].columns and column not in headers.get(standard.log, ())
     ]
     if problems:
         raise SettingsError(problems)
@@ -293,7 +292,7 @@ class _Reader:
             problems.append("applies_to 应为“字段: [取值]”的映射")
             applies_to = {}
         else:
-            from .schema import CHILD_FIELDS
+            from liushou.load.schema import CHILD_FIELDS
 
             for path in applies_to:
                 if not _known_child_path(str(path), CHILD_FIELDS):

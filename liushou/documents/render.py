@@ -15,19 +15,11 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .metrics import TermFigures
-from .model import Settings
-from .terms import Term, months
+from liushou.figures.metrics import TermFigures
+from liushou.load.model import Settings
+from liushou.metricspec import METRIC_BY_KEY, METRICS
+from liushou.terms import Term, months
 
-METRIC_LABELS = {
-    "archive_rate": "建档率",
-    "pairing_rate": "结对帮扶率",
-    "vaccination_rate": "免疫接种率",
-    "training_rate": "家教知识普及率（监护人培训）",
-    "retention_rate": "巩固率",
-    "incident_on_time_rate": "突发事件按时处置率",
-    "left_behind_share": "留守儿童占在校生比例",
-}
 BREAKDOWN_LABELS = {
     "by_guardianship": "监护类型",
     "by_type": "留守类型",
@@ -98,20 +90,14 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
     targets = figures.targets
     rates = [
         {
-            "key": key,
-            "label": METRIC_LABELS[key],
-            "rate": metrics.get(key),
-            "target": targets.get(key),
-            "below": _below(metrics.get(key), targets.get(key)),
+            "key": metric.key,
+            "label": metric.label,
+            "rate": metrics.get(metric.key),
+            "target": targets.get(metric.key),
+            "below": _below(metrics.get(metric.key), targets.get(metric.key)),
         }
-        for key in (
-            "archive_rate",
-            "pairing_rate",
-            "vaccination_rate",
-            "training_rate",
-            "retention_rate",
-            "incident_on_time_rate",
-        )
+        for metric in METRICS
+        if metric.listed
     ]
     standards = [
         {
@@ -242,7 +228,7 @@ def plan_context(term: Term, settings: Settings) -> dict:
     is drawn from the care standards and the term's months.
     """
     targets = [
-        {"key": key, "label": METRIC_LABELS[key], "target": value}
+        {"key": key, "label": METRIC_BY_KEY[key].label, "target": value}
         for key, value in settings.targets.items()
     ]
     measures = [

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache as cache_mod
-from .findings import Finding, finding
-from .logs import read_log
-from .model import LOG_NAMES, Child, Repository, Settings
-from .schema import validate_child
-from .settings import SETTINGS_FILE, check_where_columns, load_settings
-from .yamlsource import parse_yaml
+from liushou.findings import Finding, finding
+from liushou.load import cache as cache_mod
+from liushou.load.logs import read_log
+from liushou.load.model import Child, Repository, Settings
+from liushou.load.schema import validate_child
+from liushou.load.settings import SETTINGS_FILE, check_where_columns
+from liushou.load.yamlsource import parse_yaml
+from liushou.logspec import LOG_NAMES
 
 Progress = Callable[[str, int, int], None]
 Parsed = tuple[Child | None, list[Finding]]
@@ -85,7 +86,7 @@ def read_sources(root: Path) -> SourceFiles:
     try:
         settings = (root / SETTINGS_FILE).read_bytes()
     except OSError:
-        from .settings import SettingsError
+        from liushou.load.settings import SettingsError
 
         raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
     sources = SourceFiles(root, settings)
@@ -278,27 +279,6 @@ def assemble(
     findings += logs.findings
     check_where_columns(settings, repo.log_headers)
     return repo, findings
-
-
-def load_repository(
-    sources: SourceFiles, *, use_cache: bool = True, progress: Progress | None = None
-) -> tuple[Repository, list[Finding]]:
-    """Settings, children and logs in one call.
-
-    Returns:
-        (repository, findings). Raises SettingsError when liushou.yaml is wrong.
-    """
-    warnings: list[Finding] = []
-    settings = load_settings(sources.root, sources.settings, warnings)
-    store = cache_mod.Cache.for_repository(sources.root) if use_cache else None
-    logs: list[LogFiles] = []
-    children = load_children(
-        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings))
-    )
-    if store is not None:
-        store.save()
-    repo, findings = assemble(sources, settings, children, logs[0])
-    return repo, warnings + findings
 
 
 def _child_paths(root: Path) -> list[str]:

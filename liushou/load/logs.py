@@ -9,59 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .findings import Finding, finding
-from .yamlsource import detect_encoding
-
-
-@dataclass(frozen=True)
-class LogSpec:
-    """The columns of one log file and the values its enumerated columns allow."""
-
-    required: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    dates: tuple[str, ...] = ("date",)
-    datetimes: tuple[str, ...] = ()
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        return self.required + self.optional
-
-
-LOG_SPECS: dict[str, LogSpec] = {
-    "talks": LogSpec(("date", "child_id", "staff"), ("summary", "follow_up")),
-    "visits": LogSpec(("date", "child_id", "staff"), ("summary",)),
-    "contacts": LogSpec(
-        ("date", "child_id", "staff", "with", "channel"),
-        ("summary",),
-        enums=(("with", ("父母", "监护人")), ("channel", ("电话", "视频", "微信", "书信", "面谈"))),
-    ),
-    "activities": LogSpec(
-        ("date", "title", "kind", "participants"),
-        ("summary",),
-        enums=(
-            ("kind", ("主题班会", "心理健康课", "节日活动", "文体活动", "法制安全教育", "其他")),
-        ),
-    ),
-    "health": LogSpec(
-        ("date", "child_id", "kind"), ("result",), enums=(("kind", ("体检", "免疫接种")),)
-    ),
-    "aid": LogSpec(
-        ("date", "child_id", "kind"),
-        ("amount", "source"),
-        enums=(("kind", ("物质资助", "助学金", "保险", "其他")),),
-    ),
-    "trainings": LogSpec(("date", "child_id", "topic"), ("attendee",)),
-    "incidents": LogSpec(
-        ("occurred_at", "child_id", "summary"),
-        ("guardian_notified_at", "parents_notified_at", "reported_at"),
-        dates=(),
-        datetimes=("occurred_at", "guardian_notified_at", "parents_notified_at", "reported_at"),
-    ),
-}
-
-# Each log's main date: the one a standard counts by and the one that may not lie in the future.
-MAIN_DATE = {name: (spec.dates or spec.datetimes)[0] for name, spec in LOG_SPECS.items()}
+from liushou.findings import Finding, finding
+from liushou.load.yamlsource import detect_encoding
+from liushou.logspec import FREE_TEXT, LOGS, LogSpec
 
 _ALT_DATE = (
     r"^\s*(?P<year>\d{4})\s*[/年.]\s*(?P<month>\d{1,2})\s*[/月.]\s*(?P<day>\d{1,2})\s*日?"
@@ -80,10 +30,6 @@ class LoadedLog:
 
 # pandas reads cells of any length; the exact reader must too (the csv default is 128 KiB).
 csv.field_size_limit(1 << 30)
-
-# Optional free-text columns that no figure or check reads once duplicates are found: dropping
-# them keeps a county's million talk rows in a fraction of the memory.
-FREE_TEXT = ("summary", "follow_up", "result", "attendee", "source")
 
 
 def _may_have_padding(data: bytes, encoding: str) -> bool:
@@ -121,7 +67,7 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
 
     Args:
         data: the file's bytes.
-        name: the log's name, a key of LOG_SPECS ("talks").
+        name: the log's name, a key of logspec.LOGS ("talks").
         file: its path relative to the repository root.
         keep: free-text or extra columns to keep in the frame (those a standard's `where` names).
 
@@ -130,7 +76,7 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
         columns dropped unless in `keep`), the date columns parsed to datetime64 (NaT where
         empty or unreadable) and `_line`, the row's line in the file.
     """
-    spec = LOG_SPECS[name]
+    spec = LOGS[name]
     findings: list[Finding] = []
     encoding = detect_encoding(data, file, findings)
     if encoding is None:
@@ -339,15 +285,9 @@ def _check_frame(
                 finding("LS403", file, line, column_no[column], column=column, example=example)
             )
         frame[column] = parsed
-    if "amount" in frame:
-        amount = pd.to_numeric(frame["amount"].where(frame["amount"] != ""), errors="coerce")
-        bad = (frame["amount"] != "") & ~(amount >= 0)
-        per_row(bad, "LS405", "amount")
-        frame["amount"] = amount
-    for column in spec.datetimes[1:]:
-        if column in frame:
-            early = frame[column] < frame[spec.datetimes[0]]
-            per_row(early, "LS406", column, column=column)
+    for rule in spec.rules:
+        for mask, code, column, values in rule(frame, spec):
+            per_row(mask, code, column, **values)
 
 
 def parse_dates(text: pd.Series, with_time: bool) -> tuple[pd.Series, pd.Series, pd.Series]:

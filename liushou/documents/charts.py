@@ -16,8 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from .metrics import TermFigures
-from .terms import months
+from liushou.figures.metrics import TermFigures
+from liushou.terms import months
 
 # Preferred first: simplified-Chinese sans-serif faces, then any CJK face that covers hanzi.
 CJK_FONTS = (

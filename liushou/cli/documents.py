@@ -1,42 +1,27 @@
-"""The commands that write documents for use in school: contact cards (`card`), the roster
-(`roster`), and the school's own report templates (`templates export|check`).
-
-They register on cli.app; cli.py imports this module at its end. Like every command, they exit 2
-with a message in Chinese for a usage, settings or file-writing problem.
-"""
+"""`card`, `roster` and `templates export|check`: documents for use inside the school."""
 
 from pathlib import Path
 
 import typer
 
-from .cli import (
+from liushou import api
+from liushou.cli.common import (
     TODAY_OPTION,
-    Options,
-    _apply_today,
-    _fail,
-    _write,
     app,
+    apply_today,
+    choice,
+    fail,
+    library_errors,
     load_or_exit,
+    repo_root,
     settings_failure,
+    write_document,
 )
-from .render import builtin_templates
-from .roster import (
-    card_docx,
-    grade_label,
-    parse_class_key,
-    roster_children,
-    roster_csv,
-    roster_md,
-    roster_rows,
-    roster_xlsx,
-)
-from .settings import SettingsError, find_root, load_settings
+from liushou.documents.output import ROSTER_WRITERS
+from liushou.documents.render import builtin_templates
+from liushou.documents.roster import parse_class_key
+from liushou.load.settings import SettingsError, load_settings
 
-ROSTER_FORMATS = ("xlsx", "csv", "md")
-CARD_FULL_WARNING = "注意：输出含完整的电话号码和身份证号，仅限校内工作使用，请妥善保管，不要外传。"
-ROSTER_FULL_WARNING = (
-    "注意：输出含完整的电话号码、身份证号和父母务工地，仅限校内工作使用，请妥善保管，不要外传。"
-)
 TEMPLATE_SUFFIXES = (".j2", ".docx")
 
 templates_app = typer.Typer(
@@ -50,16 +35,6 @@ app.add_typer(
 )
 
 
-# ---------------------------------------------------------------------------- shared steps
-
-
-def _repo_root(opts: Options) -> Path:
-    try:
-        return find_root(opts.repo)
-    except SettingsError as error:
-        raise settings_failure(error) from None
-
-
 def _class_key(text: str) -> str:
     """--class as "年级-班" ("3年级2班" -> "3-2"); a usage error when it names no class."""
     try:
@@ -67,32 +42,6 @@ def _class_key(text: str) -> str:
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--class") from None
     return f"{grade}-{klass}"
-
-
-def _scope(key: str | None) -> str:
-    if key is None:
-        return "全校"
-    grade, klass = parse_class_key(key)
-    return f"{grade_label(grade)}{klass}班"
-
-
-def _refuse_overwrite(output: Path | None, default: Path, root: Path, force: bool) -> None:
-    """Stop before any work is written over: a card or roster may have been filled in by hand."""
-    path = output if output is not None else root / default
-    if str(path) == "-":
-        return
-    if path.is_dir():
-        raise _fail(f"{path} 是文件夹；-o 应给出文件路径")
-    if path.exists() and not force:
-        raise _fail(f"{path} 已存在，未覆盖；如需覆盖请加 --force")
-
-
-def _write_output(data: str | bytes, output: Path | None, default: Path, root: Path) -> None:
-    """cli._write, with a file-system failure (read-only, full disk...) as a clean exit 2."""
-    try:
-        _write(data, output, default, root)
-    except OSError as error:
-        raise _fail(f"无法写入 {output or root / default}：{error.strerror or error}") from None
 
 
 # ---------------------------------------------------------------------------- card, roster
@@ -120,27 +69,12 @@ def card(
     today: str = TODAY_OPTION,
 ) -> None:
     """生成留守儿童档案卡（联系卡）Word 文档：一名儿童，或一个班每人一页。"""
-    if child_id is None and class_key is None:
-        raise _fail("请给出儿童编号（如 liushou card yl-2013-0203）或班级（如 --class 3-2）")
-    if child_id is not None and class_key is not None:
-        raise _fail("儿童编号和 --class 只能给出一个")
-    opts = _apply_today(ctx, today)
+    opts = apply_today(ctx, today)
     key = _class_key(class_key) if class_key is not None else None
     repo = load_or_exit(opts)
-    if key is None:
-        child = repo.children.get(child_id)
-        if child is None:
-            raise _fail(f"没有编号为 {child_id} 的儿童档案（应为 children/ 下某个档案的文件名）")
-        children, default = [child], Path("reports") / "cards" / f"{child_id}.docx"
-    else:
-        children = roster_children(repo, key, opts.today)
-        if not children:
-            raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
-        default = Path("reports") / "cards" / f"{key}班.docx"
-    _refuse_overwrite(output, default, repo.root, force)
-    if full:
-        typer.echo(CARD_FULL_WARNING, err=True)
-    _write_output(card_docx(children, repo.settings, full=full), output, default, repo.root)
+    with library_errors():
+        document = api.cards(repo, child_id, key, opts.today, full)
+    write_document(document, output, repo.root, force)
 
 
 @app.command()
@@ -169,31 +103,13 @@ def roster(
     today: str = TODAY_OPTION,
 ) -> None:
     """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码，父母务工地只到省、市）。"""
-    if fmt not in ROSTER_FORMATS:
-        raise typer.BadParameter(f"应为 {', '.join(ROSTER_FORMATS)} 之一", param_hint="--format")
-    opts = _apply_today(ctx, today)
+    choice(fmt, ROSTER_WRITERS)
+    opts = apply_today(ctx, today)
     key = _class_key(class_key) if class_key is not None else None
     repo = load_or_exit(opts)
-    rows = roster_rows(repo, key, full=full, today=opts.today)
-    if key is not None and not rows:
-        raise _fail(f"{key} 班在 {opts.today} 没有在册的留守儿童")
-    if not rows:
-        typer.echo(f"注意：{opts.today} 没有在册的留守儿童，花名册只有表头。", err=True)
-    name = "花名册" + (f"-{key}班" if key else "")
-    default = Path("reports") / f"{name}.{fmt}"
-    if fmt == "md" and output is None:
-        output = Path("-")
-    _refuse_overwrite(output, default, repo.root, force)
-    if full:
-        typer.echo(ROSTER_FULL_WARNING, err=True)
-    if fmt == "xlsx":
-        title = f"{repo.settings.school}留守儿童花名册（{_scope(key)}，{opts.today}）"
-        data: str | bytes = roster_xlsx(rows, title)
-    elif fmt == "csv":
-        data = roster_csv(rows)
-    else:
-        data = roster_md(rows)
-    _write_output(data, output, default, repo.root)
+    with library_errors():
+        document = api.roster(repo, key, opts.today, fmt, full)
+    write_document(document, output, repo.root, force)
 
 
 # ---------------------------------------------------------------------------- templates
@@ -205,7 +121,7 @@ def templates_export(
     force: bool = typer.Option(False, "--force", help="覆盖 templates/ 中已有的同名文件。"),
 ) -> None:
     """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
-    root = _repo_root(ctx.obj)
+    root = repo_root(ctx.obj)
     folder = root / "templates"
     sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
     skipped = []
@@ -218,7 +134,7 @@ def templates_export(
             folder.mkdir(exist_ok=True)
             target.write_bytes(source.read_bytes())
         except OSError as error:
-            raise _fail(f"无法写入 {target}：{error.strerror or error}") from None
+            raise fail(f"无法写入 {target}：{error.strerror or error}") from None
         typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
     for target in skipped:
         typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)
@@ -234,9 +150,9 @@ def templates_check(ctx: typer.Context) -> None:
     有问题时退出码为 1。
     """
     # Imported here, as in cli.py: python-docx and lxml load only when Word files are involved.
-    from .docx_render import check_templates
+    from liushou.documents.docx_render import check_templates
 
-    root = _repo_root(ctx.obj)
+    root = repo_root(ctx.obj)
     try:
         settings = load_settings(root)
     except SettingsError as error:

@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .findings import Finding, finding, shown
-from .model import Child
-from .yamlsource import ParsedYaml, is_date
+from liushou.findings import Finding, finding, shown
+from liushou.load.model import Child, archive_missing  # noqa: F401 - part of the schema's API
+from liushou.load.yamlsource import ParsedYaml, is_date
 
 GENDERS = ("男", "女")
 STATUSES = ("在校", "转出", "辍学", "休学", "毕业")
@@ -391,48 +391,3 @@ ARCHIVE_TITLES = {
     "profile.health": "健康状况",
     "care.mentor": "帮扶教师",
 }
-_GUARDIAN_ARCHIVE = ("name", "relation", "age", "occupation", "address", "phone", "health")
-
-
-def archive_missing(child: Child | dict[str, Any]) -> list[str]:
-    """The archive fields (SPEC §3 "archive-complete") a record lacks, as dotted names.
-
-    "parents" is named once when no parent has name, phone and work_place; "guardian" when the
-    guardian is absent, else each missing guardian field. No guardian is needed for 无人监护.
-
-    Args:
-        child: a child, or its validated record.
-
-    Returns:
-        Dotted field names, in SPEC order; empty when the record is archive-complete.
-    """
-
-    def filled(value: Any) -> bool:
-        if isinstance(value, str):
-            return bool(value.strip())
-        if isinstance(value, list):
-            return any(filled(v) for v in value)
-        return value is not None
-
-    record = child.record if isinstance(child, Child) else child
-    missing = []
-    if not filled(record.get("address")):
-        missing.append("address")
-    if not any(
-        all(filled(p.get(k)) for k in ("name", "phone", "work_place"))
-        for p in record.get("parents") or []
-    ):
-        missing.append("parents")
-    if record.get("guardianship") != "无人监护":
-        guardian = record.get("guardian")
-        if not guardian:
-            missing.append("guardian")
-        else:
-            missing += [f"guardian.{k}" for k in _GUARDIAN_ARCHIVE if not filled(guardian.get(k))]
-    profile = record.get("profile") or {}
-    missing += [
-        f"profile.{k}" for k in ("personality", "interests", "health") if not filled(profile.get(k))
-    ]
-    if not filled((record.get("care") or {}).get("mentor")):
-        missing.append("care.mentor")
-    return missing

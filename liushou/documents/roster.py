@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .metrics import in_care
-from .model import Child, Repository, Settings
-from .render import GRADE_NAMES
+from liushou.documents.render import GRADE_NAMES
+from liushou.figures.metrics import in_care
+from liushou.load.model import Child, Repository, Settings
 
 COLUMNS = (
     "序号",

@@ -9,16 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-LOG_NAMES = (
-    "talks",
-    "visits",
-    "contacts",
-    "activities",
-    "health",
-    "aid",
-    "trainings",
-    "incidents",
-)
+from liushou.metricspec import DEFAULT_TARGETS
 
 
 @dataclass(frozen=True)
@@ -51,14 +42,6 @@ DEFAULT_STANDARDS = (
     ),
     Standard("term-visit", "每学期家访一次", "visits", "term"),
 )
-
-DEFAULT_TARGETS = {
-    "archive_rate": 1.0,
-    "pairing_rate": 1.0,
-    "vaccination_rate": 0.95,
-    "training_rate": 0.95,
-    "retention_rate": 1.0,
-}
 
 DEFAULT_INCIDENT_LIMITS = {"guardian": 30, "parents": 60, "authority": 120}
 
@@ -102,8 +85,6 @@ class Child:
     def missing_archive(self) -> tuple[str, ...]:
         """The archive fields this record lacks; empty when it is archive-complete."""
         if self.archive_gaps is None:
-            from .schema import archive_missing
-
             self.archive_gaps = tuple(archive_missing(self.record))
         return self.archive_gaps
 
@@ -137,3 +118,50 @@ class Repository:
     duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)
     # File stems of child records that exist but could not be read as a record
     unreadable_ids: set[str] = field(default_factory=set)
+
+
+_GUARDIAN_ARCHIVE = ("name", "relation", "age", "occupation", "address", "phone", "health")
+
+
+def archive_missing(child: Child | dict[str, Any]) -> list[str]:
+    """The archive fields (SPEC §3 "archive-complete") a record lacks, as dotted names.
+
+    "parents" is named once when no parent has name, phone and work_place; "guardian" when the
+    guardian is absent, else each missing guardian field. No guardian is needed for 无人监护.
+
+    Args:
+        child: a child, or its validated record.
+
+    Returns:
+        Dotted field names, in SPEC order; empty when the record is archive-complete.
+    """
+
+    def filled(value: Any) -> bool:
+        if isinstance(value, str):
+            return bool(value.strip())
+        if isinstance(value, list):
+            return any(filled(v) for v in value)
+        return value is not None
+
+    record = child.record if isinstance(child, Child) else child
+    missing = []
+    if not filled(record.get("address")):
+        missing.append("address")
+    if not any(
+        all(filled(p.get(k)) for k in ("name", "phone", "work_place"))
+        for p in record.get("parents") or []
+    ):
+        missing.append("parents")
+    if record.get("guardianship") != "无人监护":
+        guardian = record.get("guardian")
+        if not guardian:
+            missing.append("guardian")
+        else:
+            missing += [f"guardian.{k}" for k in _GUARDIAN_ARCHIVE if not filled(guardian.get(k))]
+    profile = record.get("profile") or {}
+    missing += [
+        f"profile.{k}" for k in ("personality", "interests", "health") if not filled(profile.get(k))
+    ]
+    if not filled((record.get("care") or {}).get("mentor")):
+        missing.append("care.mentor")
+    return missing

@@ -8,9 +8,9 @@ import re
 import unicodedata
 from typing import TextIO
 
-from .api import CheckResult
-from .findings import ERROR
-from .logs import FREE_TEXT, LOG_SPECS
+from liushou.check.result import CheckResult
+from liushou.findings import ERROR
+from liushou.logspec import FREE_TEXT, LOGS
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
@@ -44,7 +44,7 @@ _SHOWN_KEYS = {
     "birth_date",
 }
 _NUMBER = re.compile(r"\d{7,}[Xx]?|\d(?:[ -]?\d){10,}")
-_CSV_SHOWN = {column for spec in LOG_SPECS.values() for column in spec.columns} - set(FREE_TEXT)
+_CSV_SHOWN = {column for spec in LOGS.values() for column in spec.columns} - set(FREE_TEXT)
 
 
 def mask_excerpt(line: str, csv_header: str | None = None) -> str:

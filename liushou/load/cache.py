@@ -22,7 +22,7 @@ from typing import Any
 import pandas
 import yaml
 
-from . import __version__
+from liushou import __version__
 
 
 def _code_version() -> str:

@@ -12,33 +12,23 @@ import numpy as np
 import pandas as pd
 
 from liushou import terms
-from liushou.logs import LOG_SPECS
-from liushou.model import Child, Repository, Standard
-from liushou.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
+from liushou.load.model import Child, Repository, Standard
+from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
+from liushou.logspec import EVERYONE, LOGS
+from liushou.metricspec import METRICS, Counts
 from liushou.terms import Period, Term
 
 IN_SCHOOL = "在校"
-NO_GUARDIAN = "无人监护"
 UNFILLED = "未填"  # breakdown key for a child whose field is absent or invalid, so counts sum to N
-EVERYONE = "全体"
 
 # Only these kinds are shown: any other text in a kind cell (a check error) could hold a name
 # or a phone number, so an aid row with it is left out and an activity with it reads as 其他.
-AID_KINDS = dict(LOG_SPECS["aid"].enums)["kind"]
-ACTIVITY_KINDS = dict(LOG_SPECS["activities"].enums)["kind"]
+AID_KINDS = LOGS["aid"].allowed("kind")
+ACTIVITY_KINDS = LOGS["activities"].allowed("kind")
 OTHER_KIND = "其他"
 LEAVING_STATUSES = ("转出", "辍学", "休学", "毕业")
-DETAIL_LOGS = ("talks", "visits", "contacts", "trainings", "health", "aid")
+DETAIL_LOGS = tuple(name for name, spec in LOGS.items() if spec.counted)
 
-METRIC_NAMES = (
-    "archive_rate",
-    "pairing_rate",
-    "vaccination_rate",
-    "training_rate",
-    "retention_rate",
-    "left_behind_share",
-    "incident_on_time_rate",
-)
 BREAKDOWN_NAMES = (
     "by_guardianship",
     "by_type",
@@ -100,6 +90,7 @@ class TermFigures:
     as_of: dt.date
     population: int
     metrics: dict[str, float | None]
+    counts: dict[str, list[int]]  # metric key -> [numerator, denominator], SPEC §12
     targets: dict[str, float]
     standards: dict[str, dict[str, Any]]
     incidents: dict[str, int]
@@ -135,7 +126,7 @@ class TermFigures:
             "end": self.term.end.isoformat(),
             "as_of": self.as_of.isoformat(),
             "population": self.population,
-            "metrics": {name: self.metrics.get(name) for name in METRIC_NAMES},
+            "metrics": {m.key: self.metrics.get(m.key) for m in METRICS},
             "targets": dict(self.targets),
             "standards": {
                 sid: {key: entry[key] for key in ("name", "due", "done", "rate", "target")}
@@ -147,6 +138,7 @@ class TermFigures:
                 name: {"children": entry["children"], "standards": dict(entry["standards"])}
                 for name, entry in self.mentors.items()
             },
+            "counts": {m.key: list(self.counts[m.key]) for m in METRICS},
         }
 
 
@@ -366,7 +358,9 @@ class _Log:
     day: np.ndarray  # the date as a day ordinal
 
     @classmethod
-    def of(cls, repo: Repository, name: str, roster: _Roster, date_column: str = "date") -> _Log:
+    def of(cls, repo: Repository, name: str, roster: _Roster) -> _Log:
+        """The rows of log `name`, dated by its main date (incidents: occurred_at)."""
+        date_column = LOGS[name].main_date
         frame = repo.logs.get(name)
         if frame is None or not {"child_id", date_column} <= set(frame.columns):
             return cls(pd.DataFrame(), np.zeros(0, np.int64), np.zeros(0, np.int64))
@@ -541,7 +535,7 @@ def _incidents(
     repo: Repository, roster: _Roster, start: int, end: int
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Incidents that occurred in [start, as-of] and whether each was notified in time (§6.3)."""
-    log = _Log.of(repo, "incidents", roster, date_column="occurred_at")
+    log = _Log.of(repo, "incidents", roster)
     frame = log.frame[log.within(start, end)]
     limits = repo.settings.incident_limits_minutes  # complete: settings fill in the defaults
     entries = []
@@ -580,15 +574,17 @@ def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list
     keep = valid & (start <= day) & (day <= end)
     frame, day = frame[keep], day[keep]
     titles, kinds = _strings(frame, "title").tolist(), _strings(frame, "kind").tolist()
-    participants = _strings(frame, "participants").tolist()
-    known = set(roster.ids)
+    spec = LOGS["activities"]
+    texts = _strings(frame, spec.id_column).tolist()
+    named = spec.ids_of(frame.assign(**{spec.id_column: _strings(frame, spec.id_column)}))
+    known_per_row = named[named.isin(set(roster.ids))].groupby(level=0).nunique()
     rows = []
-    for i, text in enumerate(participants):
+    for i, (index, text) in enumerate(zip(frame.index, texts)):
         everyone = text.strip() == EVERYONE
         if everyone:  # 全体: every left-behind child in care that day
             count = int(roster.in_care_on(int(day[i])).sum())
         else:
-            count = len({part.strip() for part in text.replace("；", ";").split(";")} & known)
+            count = int(known_per_row.get(index, 0))
         rows.append(
             {
                 "date": dt.date.fromordinal(int(day[i])),
@@ -704,20 +700,26 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     in_term = {name: log.within(start, end) & touched[log.pos] for name, log in logs.items()}
     aid, aid_total = _aid(logs["aid"], in_term["aid"])
     checks = in_term["health"] & (health_kind == "体检")
+    counts = Counts(
+        population=size,
+        archived=int((population & roster.archived).sum()),
+        paired=int((population & roster.paired).sum()),
+        vaccinated=int((population & vaccinated).sum()),
+        trained=int((population & trained).sum()),
+        students_total=students_total or 0,
+        in_care_during=u_size,
+        transferred_out=out,
+        dropped_out=dropped,
+        incidents=incidents["count"],
+        incidents_on_time=incidents["on_time"],
+    )
     return TermFigures(
         school=settings.school,
         term=term,
         as_of=as_of_date,
         population=size,
-        metrics={
-            "archive_rate": _rate(int((population & roster.archived).sum()), size),
-            "pairing_rate": _rate(int((population & roster.paired).sum()), size),
-            "vaccination_rate": _rate(int((population & vaccinated).sum()), size),
-            "training_rate": _rate(int((population & trained).sum()), size),
-            "retention_rate": _rate(u_size - out - dropped, u_size - out),
-            "left_behind_share": _rate(size, students_total or 0),
-            "incident_on_time_rate": _rate(incidents["on_time"], incidents["count"]),
-        },
+        metrics={metric.key: metric.rate(counts) for metric in METRICS},
+        counts={metric.key: list(metric.count(counts)) for metric in METRICS},
         targets=dict(settings.targets),  # complete: settings fill in the defaults
         standards=standards,
         incidents=incidents,

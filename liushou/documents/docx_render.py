@@ -23,17 +23,18 @@ from docx.enum.style import WD_STYLE_TYPE
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from .metrics import DETAIL_LOGS, METRIC_NAMES, TermFigures
-from .model import Settings
-from .render import (
+from liushou.documents.render import (
     RenderError,
     builtin_templates,
     environment,
     plan_context,
     report_context,
 )
-from .render import render as render_markdown
-from .terms import Term, months
+from liushou.documents.render import render as render_markdown
+from liushou.figures.metrics import DETAIL_LOGS, TermFigures
+from liushou.load.model import Settings
+from liushou.metricspec import METRICS
+from liushou.terms import Term, months
 
 SUMMARY_DOCX = "工作总结.docx"
 PLAN_DOCX = "工作计划.docx"
@@ -260,7 +261,7 @@ def normalize_zip(data: bytes) -> bytes:
 
 def report_charts(figures: TermFigures, title: bool = True) -> dict[str, bytes]:
     """The summary's charts as PNG bytes, by the key the templates use (`charts.standards`)."""
-    from .charts import guardianship_chart, standard_chart
+    from liushou.documents.charts import guardianship_chart, standard_chart
 
     return {
         "standards": standard_chart(figures, title=title),
@@ -480,7 +481,8 @@ def sample_figures(settings: Settings, term: Term) -> TermFigures:
         term=term,
         as_of=term.end - dt.timedelta(days=30),
         population=2,
-        metrics={name: 0.5 for name in METRIC_NAMES},
+        metrics={m.key: 0.5 for m in METRICS},
+        counts={m.key: [1, 2] for m in METRICS},
         targets=dict(settings.targets),
         standards=standards,
         incidents={"count": 1, "on_time": 0},

@@ -11,12 +11,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from .findings import Finding, finding, shown
-from .logs import LOG_SPECS, MAIN_DATE
-from .model import Repository
-
-# Logs that record something the school did for a child while in its care.
-CARE_LOGS = ("talks", "visits", "contacts", "trainings", "incidents")
+from liushou.findings import Finding, finding, shown
+from liushou.load.model import Repository
+from liushou.logspec import LOGS
 
 
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
@@ -45,25 +42,25 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     staff = set(repo.settings.staff)
     out = []
     for name, frame in repo.logs.items():
+        spec = LOGS[name]
         file, column_no = _where(repo, name)
-        if "child_id" in frame:
-            out += _not_in(frame, "child_id", ids, "LS201", file, column_no, "id")
+        if spec.id_column in frame:
+            named = spec.ids_of(frame)
+            unknown = named[(named != "") & ~named.isin(ids)]
+            lines = frame.loc[unknown.index, "_line"]
+            out += [
+                finding(
+                    "LS201",
+                    file,
+                    int(line),
+                    column_no[spec.id_column],
+                    column=spec.id_column,
+                    id=shown(child_id),
+                )
+                for line, child_id in zip(lines, unknown)
+            ]
         if "staff" in frame:
             out += _not_in(frame, "staff", staff, "LS202", file, column_no, "name")
-        if name == "activities":
-            parts = participants(frame)
-            unknown = parts[(parts != "全体") & ~parts.isin(ids)]
-            for index, child_id in unknown.items():
-                out.append(
-                    finding(
-                        "LS201",
-                        file,
-                        int(frame.at[index, "_line"]),
-                        column_no["participants"],
-                        column="participants",
-                        id=shown(child_id),
-                    )
-                )
     return out
 
 
@@ -73,7 +70,7 @@ def check_future_dates(repo: Repository, today: dt.date) -> list[Finding]:
     out = []
     for name, frame in repo.logs.items():
         file, column_no = _where(repo, name)
-        spec = LOG_SPECS[name]
+        spec = LOGS[name]
         for column in spec.dates + spec.datetimes:
             if column not in frame:
                 continue
@@ -101,12 +98,11 @@ def check_care_window(repo: Repository, today: dt.date) -> list[Finding]:
         if child.get("status", "在校") != "在校" and child.get("status_date"):
             left[child.id] = pd.Timestamp(child.get("status_date"))
     out = []
-    for name in CARE_LOGS:
-        frame = repo.logs.get(name)
-        if frame is None:
+    for name, frame in repo.logs.items():
+        if not LOGS[name].care:
             continue
         file, column_no = _where(repo, name)
-        column = MAIN_DATE[name]
+        column = LOGS[name].main_date
         day = frame[column].dt.normalize()
         before = day < pd.to_datetime(frame["child_id"].map(enrolled))
         after = day > pd.to_datetime(frame["child_id"].map(left))
@@ -155,12 +151,6 @@ def _not_in(
         finding(code, file, int(line), column_no[column], column=column, **{value_key: shown(v)})
         for line, v in zip(frame.loc[unknown, "_line"], frame.loc[unknown, column])
     ]
-
-
-def participants(frame: pd.DataFrame) -> pd.Series:
-    """The activity participants, one per row of the result, indexed by the activity's row."""
-    parts = frame["participants"].str.replace("；", ";").str.split(";").explode().str.strip()
-    return parts[parts.notna() & (parts != "")]
 
 
 def _where(repo: Repository, name: str) -> tuple[str, dict[str, int]]:

@@ -1,0 +1,1 @@
+"""Findings about a repository: the cross-file rules, the check result and its reporters."""

@@ -1,0 +1,54 @@
+"""`liushou check`: options to the library's check, the result to the chosen reporter."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from liushou import api
+from liushou.check.reporters import REPORTER_BY_NAME
+from liushou.cli.common import (
+    TODAY_OPTION,
+    app,
+    apply_today,
+    choice,
+    progress_bar,
+    settings_failure,
+)
+from liushou.load.settings import SettingsError
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    fmt: str = typer.Option(
+        "text", "--format", help="输出格式：text（默认）、json 或 github（GitHub Actions 注释）。"
+    ),
+    strict: bool = typer.Option(False, "--strict", help="有警告也以失败（退出码 1）结束。"),
+    changed: bool = typer.Option(
+        False, "--changed", help="只报告相对 --base 有改动（含未提交、未跟踪）的文件中的问题。"
+    ),
+    base: str = typer.Option("HEAD", "--base", help="--changed 比较的 git 版本，默认 HEAD。"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="不使用缓存，重新读取全部文件。"),
+    today: str = TODAY_OPTION,
+) -> None:
+    """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。"""
+    choice(fmt, REPORTER_BY_NAME)
+    opts = apply_today(ctx, today)
+    try:
+        with progress_bar() as progress:
+            result = api.check_repository(
+                opts.repo, opts.today, use_cache=not no_cache, progress=progress
+            )
+    except SettingsError as error:
+        raise settings_failure(error, fmt) from None
+    if changed:
+        try:
+            keep = api.changed_files(result.root, base)
+        except api.UsageError as error:
+            raise typer.BadParameter(str(error), param_hint="--base") from None
+        result.findings = [f for f in result.findings if f.file in keep]
+    REPORTER_BY_NAME[fmt](result, sys.stdout).report()
+    failed = result.errors or (strict and result.warnings)
+    raise typer.Exit(1 if failed else 0)

@@ -1,0 +1,71 @@
+"""`liushou report` and `liushou plan`: the term summary and the term plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from liushou import api
+from liushou.cli.common import (
+    TODAY_OPTION,
+    app,
+    apply_today,
+    choice,
+    library_errors,
+    load_or_exit,
+    repo_root,
+    write_document,
+)
+from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS
+
+
+@app.command()
+def report(
+    ctx: typer.Context,
+    term_name: str = typer.Option(
+        None, "--term", help="学期，如 2015-autumn、2016-spring；默认为今天所在的学期。"
+    ),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）、json。"),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="输出文件；默认写到 reports/学期/工作总结.md（docx 为 工作总结.docx），- 表示标准输出。",
+    ),
+    with_names: bool = typer.Option(
+        False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
+    ),
+    today: str = TODAY_OPTION,
+) -> None:
+    """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
+    choice(fmt, REPORT_WRITERS)
+    opts = apply_today(ctx, today)
+    repo = load_or_exit(opts)
+    with library_errors():
+        document = api.report(repo, term_name, opts.today, fmt, with_names)
+    write_document(document, output, repo.root)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    term_name: str = typer.Option(
+        None, "--term", help="计划所针对的学期，如 2016-spring；默认为今天所在的学期。"
+    ),
+    fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）。"),
+    output: Path = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
+    ),
+    today: str = TODAY_OPTION,
+) -> None:
+    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
+    choice(fmt, PLAN_WRITERS)
+    opts = apply_today(ctx, today)
+    root = repo_root(opts)
+    with library_errors():
+        document = api.plan(root, term_name, opts.today, fmt)
+    write_document(document, output, root)

@@ -1,0 +1,1 @@
+"""Documents rendered from figures and records: Markdown, Word, charts, cards and rosters."""

@@ -1,0 +1,111 @@
+"""A rendered document and where it goes by default; one table of writers per document and format.
+
+The library renders; the CLI only decides the path (its -o, or `Document.default` under the
+repository) and writes `Document.data` there, with `Document.beside` next to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from liushou.figures.metrics import TermFigures
+from liushou.load.model import Settings
+from liushou.terms import Term
+
+STDOUT = Path("-")
+
+
+@dataclass
+class Document:
+    """A document ready to write.
+
+    `default` is relative to the repository root, or STDOUT when the document goes to standard
+    output unless -o says otherwise. `beside` holds companion files (charts) written into the
+    same folder as the document, except when it goes to standard output. `keep_existing`:
+    the file may have been filled in or edited by hand, so it is not replaced without --force.
+    """
+
+    data: str | bytes
+    default: Path
+    beside: dict[str, bytes] = field(default_factory=dict)
+    keep_existing: bool = False
+    notice: str | None = None  # one line for the person running the command (stderr)
+
+
+def _report_md(figures: TermFigures, settings: Settings, root: Path, with_names: bool) -> Document:
+    from liushou.documents.docx_render import CHART_FILES, report_charts
+    from liushou.documents.render import render, report_context
+
+    text = render("工作总结.md.j2", report_context(figures, settings, with_names), root)
+    charts = {CHART_FILES[key]: png for key, png in report_charts(figures).items()}
+    return Document(text, Path("reports") / figures.term.name / "工作总结.md", charts)
+
+
+def _report_docx(
+    figures: TermFigures, settings: Settings, root: Path, with_names: bool
+) -> Document:
+    from liushou.documents.docx_render import report_docx
+
+    data = report_docx(figures, settings, root, with_names=with_names)
+    return Document(data, Path("reports") / figures.term.name / "工作总结.docx")
+
+
+def _report_json(
+    figures: TermFigures, settings: Settings, root: Path, with_names: bool
+) -> Document:
+    return Document(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n", STDOUT)
+
+
+REPORT_WRITERS: dict[str, Callable[[TermFigures, Settings, Path, bool], Document]] = {
+    "md": _report_md,
+    "docx": _report_docx,
+    "json": _report_json,
+}
+
+
+def _plan_md(term: Term, settings: Settings, root: Path) -> Document:
+    from liushou.documents.render import plan_context, render
+
+    text = render("工作计划.md.j2", plan_context(term, settings), root)
+    return Document(text, Path("reports") / term.name / "工作计划.md")
+
+
+def _plan_docx(term: Term, settings: Settings, root: Path) -> Document:
+    from liushou.documents.docx_render import plan_docx
+
+    return Document(plan_docx(term, settings, root), Path("reports") / term.name / "工作计划.docx")
+
+
+PLAN_WRITERS: dict[str, Callable[[Term, Settings, Path], Document]] = {
+    "md": _plan_md,
+    "docx": _plan_docx,
+}
+
+
+def _roster_xlsx(rows: list[dict[str, Any]], title: str, name: str) -> Document:
+    from liushou.documents.roster import roster_xlsx
+
+    return Document(roster_xlsx(rows, title), Path("reports") / f"{name}.xlsx", keep_existing=True)
+
+
+def _roster_csv(rows: list[dict[str, Any]], title: str, name: str) -> Document:
+    from liushou.documents.roster import roster_csv
+
+    return Document(roster_csv(rows), Path("reports") / f"{name}.csv", keep_existing=True)
+
+
+def _roster_md(rows: list[dict[str, Any]], title: str, name: str) -> Document:
+    from liushou.documents.roster import roster_md
+
+    return Document(roster_md(rows), STDOUT, keep_existing=True)
+
+
+ROSTER_WRITERS: dict[str, Callable[[list[dict[str, Any]], str, str], Document]] = {
+    "xlsx": _roster_xlsx,
+    "csv": _roster_csv,
+    "md": _roster_md,
+}

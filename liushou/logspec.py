@@ -1,0 +1,192 @@
+"""The table of logs (logs/*.csv): one row per log says everything every stage needs to know.
+
+Adding a log is adding a `LogSpec` to LOGS (plus its tests): the loader finds the file by name,
+the reader checks columns and enumerations and runs the row rules, the cross-file checks read
+`child_ids` and `care`, and the figures count rows by `main_date`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported only by the stages that read or count rows
+    import pandas as pd
+
+# A row rule: (frame, spec) -> [(mask of offending rows, code, column, message values)]; it may
+# also convert its column in place (amount to numbers).
+RowRule = Callable[["pd.DataFrame", "LogSpec"], list[tuple["pd.Series", str, str, dict]]]
+
+EVERYONE = "全体"  # participants of an activity for every child in care that day
+
+
+@dataclass(frozen=True)
+class LogSpec:
+    """One log file: its columns, the values its enumerated columns allow, and its rules."""
+
+    name: str
+    title: str  # Chinese name shown to the school (谈心记录)
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    dates: tuple[str, ...] = ("date",)
+    datetimes: tuple[str, ...] = ()
+    # Optional free-text columns that no figure or check reads once duplicates are found:
+    # dropping them keeps a county's million talk rows in a fraction of the memory.
+    free_text: tuple[str, ...] = ("summary",)
+    # Records something done for one child while in care: dated inside the child's care window.
+    care: bool = False
+    # Rows counted per term in the report's detail (谈心 n 人次 …).
+    counted: bool = False
+    rules: tuple[RowRule, ...] = ()
+    # The column naming the children a row concerns, and how to read it: (frame) -> Series of
+    # ids indexed by the row's index (None: the column holds one id).
+    id_column: str = "child_id"
+    child_ids: Callable[[pd.DataFrame], pd.Series] | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+    @property
+    def main_date(self) -> str:
+        """The date a standard counts by and that may not lie in the future."""
+        return (self.dates or self.datetimes)[0]
+
+    @property
+    def per_child(self) -> bool:
+        """Whether each row concerns one child (so a care standard may count it)."""
+        return "child_id" in self.required
+
+    def allowed(self, column: str) -> tuple[str, ...]:
+        """The values an enumerated column allows (empty for a free column)."""
+        return dict(self.enums).get(column, ())
+
+    def ids_of(self, frame: pd.DataFrame) -> pd.Series:
+        """The child ids the rows of `frame` name, indexed by row (one row may name several)."""
+        if self.child_ids is not None:
+            return self.child_ids(frame)
+        return frame[self.id_column]
+
+
+def _participants(frame: pd.DataFrame) -> pd.Series:
+    """The named activity participants, one per entry, indexed by the activity's row."""
+    parts = frame["participants"].str.replace("；", ";").str.split(";").explode().str.strip()
+    return parts[parts.notna() & (parts != "") & (parts != EVERYONE)]
+
+
+def _amount_not_negative(frame: pd.DataFrame, spec: LogSpec) -> list:
+    """LS405: an amount is a number of yuan ≥ 0; the column becomes numbers."""
+    import pandas as pd
+
+    if "amount" not in frame:
+        return []
+    amount = pd.to_numeric(frame["amount"].where(frame["amount"] != ""), errors="coerce")
+    bad = (frame["amount"] != "") & ~(amount >= 0)
+    frame["amount"] = amount
+    return [(bad, "LS405", "amount", {})]
+
+
+def _notified_after_occurrence(frame: pd.DataFrame, spec: LogSpec) -> list:
+    """LS406: every notified/reported time is at or after the time the incident occurred."""
+    first = spec.datetimes[0]
+    return [
+        (frame[column] < frame[first], "LS406", column, {"column": column})
+        for column in spec.datetimes[1:]
+        if column in frame
+    ]
+
+
+LOGS: dict[str, LogSpec] = {
+    spec.name: spec
+    for spec in (
+        LogSpec(
+            "talks",
+            "谈心记录",
+            ("date", "child_id", "staff"),
+            ("summary", "follow_up"),
+            free_text=("summary", "follow_up"),
+            care=True,
+            counted=True,
+        ),
+        LogSpec(
+            "visits",
+            "家访记录",
+            ("date", "child_id", "staff"),
+            ("summary",),
+            care=True,
+            counted=True,
+        ),
+        LogSpec(
+            "contacts",
+            "家校联系记录",
+            ("date", "child_id", "staff", "with", "channel"),
+            ("summary",),
+            enums=(
+                ("with", ("父母", "监护人")),
+                ("channel", ("电话", "视频", "微信", "书信", "面谈")),
+            ),
+            care=True,
+            counted=True,
+        ),
+        LogSpec(
+            "activities",
+            "关爱活动记录",
+            ("date", "title", "kind", "participants"),
+            ("summary",),
+            enums=(
+                (
+                    "kind",
+                    ("主题班会", "心理健康课", "节日活动", "文体活动", "法制安全教育", "其他"),
+                ),
+            ),
+            id_column="participants",
+            child_ids=_participants,
+        ),
+        LogSpec(
+            "health",
+            "体检与免疫记录",
+            ("date", "child_id", "kind"),
+            ("result",),
+            enums=(("kind", ("体检", "免疫接种")),),
+            free_text=("result",),
+            counted=True,
+        ),
+        LogSpec(
+            "aid",
+            "资助记录",
+            ("date", "child_id", "kind"),
+            ("amount", "source"),
+            enums=(("kind", ("物质资助", "助学金", "保险", "其他")),),
+            free_text=("source",),
+            counted=True,
+            rules=(_amount_not_negative,),
+        ),
+        LogSpec(
+            "trainings",
+            "监护人培训记录",
+            ("date", "child_id", "topic"),
+            ("attendee",),
+            free_text=("attendee",),
+            care=True,
+            counted=True,
+        ),
+        LogSpec(
+            "incidents",
+            "突发事件记录",
+            ("occurred_at", "child_id", "summary"),
+            ("guardian_notified_at", "parents_notified_at", "reported_at"),
+            dates=(),
+            datetimes=("occurred_at", "guardian_notified_at", "parents_notified_at", "reported_at"),
+            free_text=(),
+            care=True,
+            rules=(_notified_after_occurrence,),
+        ),
+    )
+}
+
+LOG_NAMES = tuple(LOGS)
+
+# Every free-text column of any log: never shown in a check's excerpt.
+FREE_TEXT = tuple(dict.fromkeys(c for spec in LOGS.values() for c in spec.free_text))
