@@ -15,6 +15,7 @@ from liushou.check.rules import run_checks
 from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS, ROSTER_WRITERS, Document
 from liushou.figures.metrics import TermFigures, compute
 from liushou.findings import Finding
+from liushou.labels import class_label, parse_class_key
 from liushou.load import cache as cache_mod
 from liushou.load.loader import (
     ChildFiles,
@@ -229,7 +230,7 @@ def roster(
     Raises:
         UsageError: the class has nobody in care today.
     """
-    from liushou.documents.roster import grade_label, parse_class_key, roster_rows
+    from liushou.documents.roster import roster_rows
 
     rows = roster_rows(repo, class_key, full=full, today=today)
     if class_key is not None and not rows:
@@ -237,8 +238,7 @@ def roster(
     if class_key is None:
         scope = "全校"
     else:
-        grade, klass = parse_class_key(class_key)
-        scope = f"{grade_label(grade)}{klass}班"
+        scope = class_label(*parse_class_key(class_key))
     title = f"{repo.settings.school}留守儿童花名册（{scope}，{today}）"
     document = ROSTER_WRITERS[fmt](rows, title, "花名册" + (f"-{class_key}班" if class_key else ""))
     notices = []

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_TERM_NAME = re.compile(r"(\d{4})-(autumn|spring)")
+TERM_NAME = re.compile(r"(\d{4})-(autumn|spring)")
 
 SEASONS = ("autumn", "spring")
 PERIOD_KINDS = ("week", "month", "term")
@@ -54,7 +54,7 @@ def parse_term_name(name: str) -> tuple[int, str]:
     Raises:
         ValueError: with a Chinese message when the name is not `YYYY-autumn` / `YYYY-spring`.
     """
-    match = _TERM_NAME.fullmatch(name.strip()) if isinstance(name, str) else None
+    match = TERM_NAME.fullmatch(name.strip()) if isinstance(name, str) else None
     # Year 9999 is refused because its autumn term would end in year 10000.
     if match is None or not 1 <= int(match.group(1)) <= 9998:
         raise ValueError(

@@ -19,7 +19,7 @@ from liushou.cli.common import (
 )
 from liushou.documents.output import ROSTER_WRITERS
 from liushou.documents.render import builtin_templates
-from liushou.documents.roster import parse_class_key
+from liushou.labels import parse_class_key
 from liushou.load.settings import SettingsError, load_settings
 
 TEMPLATE_SUFFIXES = (".j2", ".docx")

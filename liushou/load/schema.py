@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from liushou.findings import Finding, finding, shown
+from liushou.findings import Finding, closest, finding, shown
 from liushou.load.model import Child, archive_missing  # noqa: F401 - part of the schema's API
 from liushou.load.yamlsource import ParsedYaml, is_date
 
@@ -168,8 +167,8 @@ def _check_mapping(
     for key in value:
         dotted = f"{path}{key}"
         if key not in fields:
-            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            hint = f"，是否想写 {path}{close[0]}？" if close else ""
+            close = closest(key, fields)
+            hint = f"，是否想写 {path}{close}？" if close else ""
             ctx.add("LS104", dotted, field=shown(dotted), hint=hint)
     for key, spec in fields.items():
         dotted = f"{path}{key}"
