@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from .cli import TODAY_OPTION, _apply_today, _fail, app, settings_failure
+from .closing import close_term, reopen_term
 from .history import child_history, history_text
 from .recordfiles import RecordsError
 from .settings import SettingsError, find_root
@@ -32,3 +33,44 @@ def history(
     except RecordsError as error:
         raise _fail(str(error)) from None
     typer.echo(history_text(result), nl=False)
+
+
+@app.command()
+def close(
+    ctx: typer.Context,
+    term_name: str = typer.Option(..., "--term", help="要关账的学期，如 2015-autumn。"),
+    reopen: bool = typer.Option(
+        False, "--reopen", help="重新打开已关账的学期（须用 --reason 写明原因），直到再次关账。"
+    ),
+    reason: str = typer.Option(None, "--reason", help="重新打开的原因，记入关账记录。"),
+    today: str = TODAY_OPTION,
+) -> None:
+    """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。"""
+    opts = _apply_today(ctx, today)
+    if reason is not None and not reopen:
+        raise _fail("--reason 只能与 --reopen 一起使用")
+    try:
+        root = find_root(opts.repo)
+        if reopen:
+            path = reopen_term(root, term_name, reason or "", opts.today)
+            typer.echo(
+                f"已重新打开学期 {term_name}（原因已记入 {path.relative_to(root).as_posix()}）；"
+                f"改正后请再次运行 liushou close --term {term_name}"
+            )
+            return
+        result = close_term(root, term_name, opts.today)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+    except RecordsError as error:
+        raise _fail(str(error)) from None
+    if result.data_errors:
+        typer.echo(
+            f"注意：数据中有 {result.data_errors} 个错误（运行 liushou check 查看），"
+            "出错的记录和字段没有计入冻结的数字。",
+            err=True,
+        )
+    typer.echo(
+        f"学期 {result.term.name}（{result.term.start} 至 {result.term.end}）已关账，"
+        f"在册 {result.figures['population']} 人；"
+        f"已写入 {result.path.relative_to(root).as_posix()}，请提交到 git"
+    )
