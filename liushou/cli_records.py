@@ -11,7 +11,8 @@ import typer
 from .cli import TODAY_OPTION, _apply_today, _fail, app, settings_failure
 from .closing import close_term, reopen_term
 from .history import child_history, history_text
-from .recordfiles import RecordsError
+from .promote import apply_promotion, plan_promotion, plan_text
+from .recordfiles import RecordsError, load_repo
 from .settings import SettingsError, find_root
 
 
@@ -73,4 +74,40 @@ def close(
         f"学期 {result.term.name}（{result.term.start} 至 {result.term.end}）已关账，"
         f"在册 {result.figures['population']} 人；"
         f"已写入 {result.path.relative_to(root).as_posix()}，请提交到 git"
+    )
+
+
+@app.command()
+def promote(
+    ctx: typer.Context,
+    write: bool = typer.Option(
+        False, "--write", help="执行升年级并修改档案；不加时只显示计划，不修改任何文件。"
+    ),
+    today: str = TODAY_OPTION,
+) -> None:
+    """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。"""
+    opts = _apply_today(ctx, today)
+    try:
+        root = find_root(opts.repo)
+        repo, _ = load_repo(root)
+        plan = plan_promotion(repo, opts.today)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+    except RecordsError as error:
+        raise _fail(str(error)) from None
+    typer.echo(plan_text(plan), nl=False)
+    if plan.problems:
+        typer.echo("未做任何修改：请先处理上面的问题。", err=True)
+        raise typer.Exit(1)
+    if not write:
+        typer.echo("以上是计划，没有修改任何文件；确认无误后加 --write 执行。")
+        return
+    try:
+        apply_promotion(plan)
+    except RecordsError as error:
+        raise _fail(str(error)) from None
+    how = "（已用 git mv 移动）" if plan.in_git else ""
+    typer.echo(
+        f"已完成升年级{how}：{len(plan.steps)} 份档案已修改，liushou.yaml 记下 promoted: "
+        f"{plan.year}。请检查后提交到 git。"
     )

@@ -350,6 +350,26 @@ def reopen_term(root: Path, term: str, reason: str, today: dt.date) -> Path:
     return path
 
 
+def reseal_children(path: Path, per_child: dict[str, str], by: str, today: dt.date) -> None:
+    """Renew the children seal of a closing record after a sanctioned change (`promote`),
+    recording who renewed it and when; the frozen figures and the log seals stay as they are.
+
+    Raises:
+        RecordsError: the record cannot be read or written.
+    """
+    content = dict(read_closed(path).content)
+    content["children"] = {
+        "count": len(per_child),
+        "digest": total_digest(per_child),
+        "each": per_child,
+    }
+    content["resealed"] = [
+        *(content.get("resealed") or []),
+        {"on": today.isoformat(), "by": by},
+    ]
+    write_atomic(path, _dump(str(content.get("term", path.stem)), content))
+
+
 def frozen_figures(root: Path, term_name: str) -> dict[str, Any] | None:
     """The figures frozen when `term_name` was closed, or None when it is not closed (never
     closed, reopened, or its closing record is unreadable: `check` reports that one)."""
@@ -366,7 +386,7 @@ def frozen_figures(root: Path, term_name: str) -> dict[str, Any] | None:
 # ---------------------------------------------------------------------------- the check
 
 
-def _closed_records(root: Path) -> list[tuple[str, Path]]:
+def closed_records(root: Path) -> list[tuple[str, Path]]:
     folder = root / CLOSED_DIR
     if not folder.is_dir():
         return []
@@ -402,7 +422,7 @@ def check_closed_terms(repo: Repository, root: Path) -> list[Finding]:
     Returns:
         The findings; none when there is no closed/ folder.
     """
-    records = _closed_records(root)
+    records = closed_records(root)
     if not records:
         return []
     out: list[Finding] = []
