@@ -36,7 +36,8 @@ _SEP_COMMIT = b"\x1e"
 _SEP_FIELD = b"\x1f"
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 _LONG_DIGITS = re.compile(r"\d{7,}[\dXx]?")
-_TOWN = re.compile(r"^.*?(?:镇|乡|街道|县|区)")
+_TOWN = re.compile(r"^.*?(?:镇|乡|街道)")
+_COUNTY = re.compile(r"^.*?(?:县|区|市)")
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,10 @@ class ChildHistory:
 
 def mask_address(text: str) -> str:
     """Keep an address up to its town (镇, 乡, 街道; else county or district) and hide the rest."""
-    match = _TOWN.match(text)
-    if match and len(match[0]) < len(text):
-        return match[0] + "****"
+    for pattern in (_TOWN, _COUNTY):
+        match = pattern.match(text)
+        if match and len(match[0]) < len(text):
+            return match[0] + "****"
     return "****"
 
 

@@ -156,3 +156,26 @@ def test_unknown_id_is_exit_2(repo):
     result = CliRunner().invoke(app, ["-C", str(repo), "history", "nobody"])
     assert result.exit_code == 2
     assert "找不到编号为 nobody 的儿童档案" in result.output
+
+
+def test_git_missing_is_exit_2(tmp_path, monkeypatch):
+    root = write_repo(tmp_path / "plain")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    result = CliRunner().invoke(app, ["-C", str(root), "history", "c1"])
+    assert result.exit_code == 2
+    assert "找不到 git 命令" in result.output
+
+
+@pytest.mark.parametrize("command", ["history", "close", "promote"])
+def test_every_record_command_has_chinese_help(command):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in result.output)
+
+
+def test_address_masks_keep_the_town_at_most():
+    from liushou.history import mask_address
+
+    assert mask_address("青禾县杨柳镇白鹤村2组") == "青禾县杨柳镇****"
+    assert mask_address("某某县城关小区3栋") == "某某县****"
+    assert mask_address("白鹤村2组") == "****"
