@@ -6,14 +6,22 @@ The CLI parses options, calls one function here and writes what it returns; noth
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import time
 from pathlib import Path
 
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
-from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS, ROSTER_WRITERS, Document
-from liushou.figures.metrics import TermFigures, compute
+from liushou.documents.output import (
+    PLAN_WRITERS,
+    REPORT_WRITERS,
+    ROSTER_WRITERS,
+    STDOUT,
+    Document,
+)
+from liushou.errors import TermError, UsageError
+from liushou.figures.metrics import term_figures
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key
 from liushou.load import cache as cache_mod
@@ -31,17 +39,18 @@ from liushou.load.loader import (
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
-from liushou.terms import Term, term_containing, term_for
+from liushou.records.closing import check_closed_terms, frozen_figures
+from liushou.terms import resolve_term
 
-__all__ = ["CheckResult", "Document", "Progress"]
-
-
-class UsageError(Exception):
-    """A command was asked for something it cannot do; the message is Chinese, exit code 2."""
-
-
-class TermError(UsageError):
-    """A term name that is malformed, or a term with nothing to report."""
+__all__ = [
+    "CheckResult",
+    "Document",
+    "Progress",
+    "TermError",
+    "UsageError",
+    "resolve_term",
+    "term_figures",
+]
 
 
 def _read(
@@ -61,6 +70,11 @@ def _read(
     if store is not None:
         store.save()
     return sources, settings, warnings, children, logs[0]
+
+
+def _checks(repo: Repository, today: dt.date) -> list[Finding]:
+    """The checks across files, and the seals of closed terms (SPEC §10 close)."""
+    return run_checks(repo, today) + check_closed_terms(repo, repo.root)
 
 
 def check_repository(
@@ -92,7 +106,7 @@ def check_repository(
     cached = store.get_result(key) if store else None
     if cached is None:
         repo, findings = assemble(sources, settings, children, logs)
-        findings = sorted(warnings + findings + run_checks(repo, today), key=Finding.sort_key)
+        findings = sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
         cached = (findings, len(sources.children), len(sources.logs))
     if store:
         # A file changed shortly before the scan (or during the check) could change again
@@ -121,40 +135,8 @@ def load(
     repo, findings = assemble(sources, settings, children, logs)
     findings = warnings + findings
     if today is not None:
-        findings += run_checks(repo, today)
+        findings += _checks(repo, today)
     return repo, findings
-
-
-def resolve_term(name: str | None, settings: Settings, today: dt.date) -> Term:
-    """The term to report on: `name`, or the term containing today, or the latest one ended.
-
-    Raises:
-        TermError: the name is malformed.
-    """
-    if name is None:
-        term = term_containing(today, settings)
-        if term is not None:
-            return term
-        # Between terms (winter or summer break) the summary being written is the last term's.
-        year = today.year
-        candidates = [f"{y}-{s}" for y in (year - 1, year) for s in ("spring", "autumn")]
-        ended = [t for t in (term_for(n, settings) for n in candidates) if t.end < today]
-        return max(ended, key=lambda t: t.end)
-    try:
-        return term_for(name, settings)
-    except ValueError as exc:
-        raise TermError(str(exc)) from None
-
-
-def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
-    """Compute a term's figures; a term in which no child was ever in care is a TermError."""
-    figures = compute(repo, term, today)
-    if not figures.retention.get("u"):
-        raise TermError(
-            f"学期 {term.name}（{term.start} 至 {term.end}）没有在册的留守儿童，无法生成报告；"
-            "请检查学期名称和儿童档案的入学日期"
-        )
-    return figures
 
 
 def report(
@@ -172,7 +154,20 @@ def report(
     """
     term = resolve_term(term_name, repo.settings, today)
     figures = term_figures(repo, term, today)
-    return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    frozen = frozen_figures(repo.root, term.name)
+    if frozen is None:
+        return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    # A closed term's figures are the frozen ones (SPEC §10): JSON gives them as they were
+    # closed; the documents are rendered from the records, which the seals keep equal.
+    if fmt == "json":
+        document = Document(json.dumps(frozen, ensure_ascii=False, indent=2) + "\n", STDOUT)
+    else:
+        document = REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    notice = f"学期 {term.name} 已关账（closed/{term.name}.yaml），报告数字为关账时冻结的数字。"
+    if figures.to_json() != frozen:
+        notice += "注意：现有数据算出的数字与冻结的不同，请运行 liushou check 查看改动。"
+    document.notice = notice
+    return document
 
 
 def plan(root: Path, term_name: str | None, today: dt.date, fmt: str = "md") -> Document:

@@ -100,6 +100,27 @@ _CODES = [
     Code("LS404", ERROR, "取值不在允许范围", "{column} 的值不在允许范围内，应为：{allowed}"),
     Code("LS405", ERROR, "金额无效", "amount 应为不小于 0 的数字（单位：元）"),
     Code("LS406", ERROR, "通报时间早于发生时间", "{column} 早于事件发生时间 occurred_at"),
+    # LS5xx: closed terms (SPEC §10 close)
+    Code(
+        "LS501",
+        ERROR,
+        "已关账学期的记录被改动",
+        "日期在已关账学期 {term} 内的记录行{what}；如确需更正，请先运行"
+        " liushou close --term {term} --reopen --reason 原因",
+    ),
+    Code(
+        "LS502",
+        ERROR,
+        "已关账学期依据的档案被改动",
+        "学期 {term} 关账后，报告所依据的儿童档案字段有改动（{ids}）；如确需更正，请先运行"
+        " liushou close --term {term} --reopen --reason 原因",
+    ),
+    Code(
+        "LS503",
+        ERROR,
+        "关账记录无法读取",
+        "关账记录无法读取或内容不完整，请从 git 历史中恢复此文件",
+    ),
     # LS9xx: settings (liushou.yaml); any of these stops the run with exit code 2
     Code("LS901", ERROR, "找不到学校设置", "在 {path} 及其上级目录中找不到 liushou.yaml"),
     Code("LS902", ERROR, "学校设置有误", "{detail}"),

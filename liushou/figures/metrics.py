@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from liushou import terms
+from liushou.errors import TermError
 from liushou.load.model import Child, Repository, Standard
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
 from liushou.logspec import EVERYONE, LOGS
@@ -751,3 +752,14 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
         ),
         students_total=students_total,
     )
+
+
+def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
+    """Compute a term's figures; a term in which no child was ever in care is a TermError."""
+    figures = compute(repo, term, today)
+    if not figures.retention.get("u"):
+        raise TermError(
+            f"学期 {term.name}（{term.start} 至 {term.end}）没有在册的留守儿童，无法生成报告；"
+            "请检查学期名称和儿童档案的入学日期"
+        )
+    return figures

@@ -27,6 +27,8 @@ KNOWN_KEYS = (
     "standards",
     "incident_limits_minutes",
     "plan",
+    "top_grade",
+    "promoted",
 )
 STANDARD_KEYS = ("id", "name", "log", "every", "at_least", "where", "applies_to", "target")
 # A care standard counts rows per child, so only a log whose rows name one child can carry one.
