@@ -73,7 +73,9 @@ def rollup_command(
         ..., help="各校的报告 JSON 文件或所在文件夹。", show_default=False
     ),
     term: str = typer.Option(
-        None, "--term", help="学期，如 2015-autumn；默认取输入中最多的学期，其余学期的文件列为不符。"
+        None,
+        "--term",
+        help="学期，如 2015-autumn；默认取输入中最多的学期，其余学期的文件列为不符。",
     ),
     name: str = typer.Option(
         None, "--name", help=f"汇总单位名称，如 青禾县；默认为“{DEFAULT_NAME}”。"

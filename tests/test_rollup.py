@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 from pathlib import Path
@@ -269,7 +268,9 @@ def test_every_kind_of_bad_input_is_listed_never_raised(tmp_path):
     write(folder, "no-counts.json", no_counts)
     nan = json.dumps(dict(good[1], school="戊小学")).replace('"population": 2', '"population": NaN')
     write(folder, "nan.json", nan)
-    write(folder, "gbk.json", "x").write_bytes(json.dumps({"school": "己"}, ensure_ascii=False).encode("gbk"))
+    write(folder, "gbk.json", "x").write_bytes(
+        json.dumps({"school": "己"}, ensure_ascii=False).encode("gbk")
+    )
     huge = folder / "huge.json"
     with huge.open("wb") as handle:
         handle.truncate(MAX_BYTES + 1)
@@ -472,9 +473,7 @@ def test_cli_markdown_default_file_and_charts(tmp_path):
 def test_cli_school_template_override(tmp_path):
     folder = county_folder(tmp_path)
     write(tmp_path / "office" / "templates", "县级汇总.md.j2", "{{ name }}：{{ population }} 人\n")
-    result = run(
-        "-C", "office", "rollup", str(folder), "--name", "青禾县", "-o", "-", cwd=tmp_path
-    )
+    result = run("-C", "office", "rollup", str(folder), "--name", "青禾县", "-o", "-", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert result.stdout == "青禾县：52 人\n"
 
@@ -501,7 +500,7 @@ def test_cli_xlsx_one_row_per_school(tmp_path):
     from openpyxl import load_workbook
 
     schools = three_schools()
-    schools[1]["school"] = "=HYPERLINK(\"http://x\")"
+    schools[1]["school"] = '=HYPERLINK("http://x")'
     for data in schools:
         write(tmp_path / "in", f"{abs(hash(data['school']))}.json", data)
     result = run("rollup", "in", "--format", "xlsx", "-o", "out.xlsx", cwd=tmp_path)
@@ -512,7 +511,12 @@ def test_cli_xlsx_one_row_per_school(tmp_path):
     header = [c.value for c in sheet[2]]
     assert header[:5] == ["序号", "学校", "乡镇", "留守儿童人数", "建档率"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=3, max_row=6)]
-    assert [r[1] for r in rows] == ["丙村小学", "甲镇中心小学", "'=HYPERLINK(\"http://x\")", "全县合计"]
+    assert [r[1] for r in rows] == [
+        "丙村小学",
+        "甲镇中心小学",
+        '\'=HYPERLINK("http://x")',
+        "全县合计",
+    ]
     assert rows[1][4] == pytest.approx(0.9)
 
     def red(cell) -> bool:
@@ -534,6 +538,6 @@ def test_example_county_files_are_report_json():
     files = sorted(folder.glob("*.json"))
     assert len(files) >= 3
     for path in files:
-        data = json.load(io.open(path, encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         errors = [e for e in validate(data) if not e.startswith("counts")]
         assert errors == [], path.name
