@@ -808,21 +808,15 @@ def build_county() -> bytes:
     b.h1("四、各校情况")
     b.p(
         "下表按“{{ standards[0].name if standards else '' }}”完成率从高到低排列，"
-        "{{ mark }}表示低于目标。"
+        "{{ mark }}表示低于目标；各项关爱制度的各校完成率见其后的排名表。"
     )
+    # A portrait page holds the five rates over N; each care standard gets its own ranking below.
     headers, cells = column_loop_cells(
         ["序号", "学校", "乡镇", "留守儿童"],
         ["{{ row.position }}", "{{ row.school }}", "{{ row.township }}", "{{ row.population }}"],
-        "r in rates",
+        "r in school_rates",
         "{{ r.short }}",
         "{{ row.rates[r.key].rate | pct }}" + mark.replace("{v}", "row.rates[r.key]"),
-    )
-    headers, cells = column_loop_cells(
-        headers,
-        cells,
-        "s in standards",
-        "{{ s.name }}",
-        "{{ row.standards[s.id].rate | pct }}" + mark.replace("{v}", "row.standards[s.id]"),
     )
     mark_fit_columns(b.table(headers, cells, "row in schools", [1] * len(headers), annex=True))
     b.tag("for ranking in rankings")
