@@ -425,6 +425,7 @@ class CountyFigures:
     counts: dict[str, list[int]]
     schools: list[dict[str, Any]]
     duties: dict[str, Any] | None = None
+    duties_schools: int = 0  # how many schools' files carried `duties`
     problems: list[Problem] = field(default_factory=list)
     rankings: dict[str, list[int]] = field(default_factory=dict)
 
@@ -515,6 +516,7 @@ def rollup(
     incidents = {"count": 0, "on_time": 0}
     population = 0
     duties: dict[str, Any] | None = None
+    duties_schools = 0
     rows: list[dict[str, Any]] = []
     for report in reports:
         data = report.data
@@ -535,6 +537,7 @@ def rollup(
         incidents["on_time"] += data["incidents"]["on_time"]
         if data.get("duties") is not None:
             duties = _add_duties(duties, data["duties"])
+            duties_schools += 1
         rows.append(
             {
                 "school": report.school,
@@ -595,6 +598,7 @@ def rollup(
         counts={m: [numerators[m], denominators[m]] for m in METRIC_NAMES},
         schools=rows,
         duties=duties,
+        duties_schools=duties_schools,
         problems=list(problems),
         rankings=rankings,
     )

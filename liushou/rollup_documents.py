@@ -159,6 +159,7 @@ def county_context(
                 if figures.duties["notice"][1]
                 else None
             ),
+            "schools": figures.duties_schools,
         }
     return {
         "name": figures.name,

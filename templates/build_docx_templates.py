@@ -796,7 +796,8 @@ def build_county() -> bytes:
     b.tag("endif")
     b.tag("if duties")
     b.p(
-        "依法履职情况：需父母书面告知委托照护情况的{{ duties.notice[1] }}人，已告知"
+        "依法履职情况{% if duties.schools < school_count %}（{{ duties.schools }}所学校报送）"
+        "{% endif %}：需父母书面告知委托照护情况的{{ duties.notice[1] }}人，已告知"
         "{{ duties.notice[0] }}人（{{ duties.notice_rate | pct }}）；无人监护{{ duties.unattended }}"
         "人；辍学{{ duties.dropouts }}人，已劝返复学{{ duties.returned }}人"
         "{% if duties.incidents_by_kind %}；突发事件按类别：{% for kind, n in "

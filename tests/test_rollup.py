@@ -203,6 +203,7 @@ def test_county_figures_are_sums_of_counts_not_means_of_rates(tmp_path):
         "returned": 0,
         "incidents_by_kind": {"意外伤害": 2},
     }
+    assert county.duties_schools == 1
 
 
 def test_per_standard_sums_and_schools_without_a_standard(tmp_path):
@@ -460,6 +461,10 @@ def test_cli_markdown_default_file_and_charts(tmp_path):
     assert "| 1 | 丙村小学 | 乙乡 | 40 | 100.0% | 97.5%▼ |" in text
     assert "| 3 | 乙乡小学 | 乙乡 | 2 | 50.0%▼ |" in text
     assert "占其学生 300 人的 16.7%" in text
+    assert (
+        "依法履职情况（1 所学校报送）：需父母书面告知委托照护情况的 8 人，已告知 6 人（75.0%）"
+        in text
+    )
     pngs = sorted(p.name for p in tmp_path.glob("县级汇总图表-*.png"))
     assert pngs == [
         "县级汇总图表-guardianship.png",
@@ -541,3 +546,17 @@ def test_example_county_files_are_report_json():
         data = json.loads(path.read_text(encoding="utf-8"))
         errors = [e for e in validate(data) if not e.startswith("counts")]
         assert errors == [], path.name
+
+
+def test_example_county_rolls_up(tmp_path):
+    folder = Path(__file__).resolve().parents[1] / "examples" / "county" / "schools"
+    files = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+    if any("counts" not in data for data in files):
+        pytest.skip("examples/county/schools lack counts: rerun examples/county/make.py")
+    result = run("rollup", str(folder), "--name", "青禾县", "--format", "json", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["population"] == sum(data["population"] for data in files)
+    for sid, entry in out["standards"].items():
+        assert entry["due"] == sum(d["standards"][sid]["due"] for d in files)
+        assert entry["done"] == sum(d["standards"][sid]["done"] for d in files)
