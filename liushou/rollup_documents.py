@@ -271,7 +271,8 @@ def county_xlsx(figures: CountyFigures) -> bytes:
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=columns)
     sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
-    widths = [_width(h) for h in headers]
+    sheet.row_dimensions[2].height = 45
+    widths = [min(_width(h), 12) for h in headers]  # long headers wrap instead
     for c, header in enumerate(headers, start=1):
         cell = sheet.cell(row=2, column=c, value=header)
         cell.font = bold
