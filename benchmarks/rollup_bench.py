@@ -138,7 +138,7 @@ def main() -> None:
         code = (
             "import resource, sys, time\n"
             "started = time.perf_counter()\n"
-            "import liushou.cli_rollup\n"
+            "import liushou.cli\n"
             "from liushou.cli import app\n"
             "try:\n"
             "    app(sys.argv[1:])\n"
@@ -172,7 +172,7 @@ def main() -> None:
             f"monthly-talk {result['standards']['monthly-talk']['rate']:.4f}"
         )
 
-        from liushou.rollup import load_reports, rollup
+        from liushou.figures.rollup import load_reports, rollup
 
         started = time.perf_counter()
         reports, problems = load_reports([folder])

@@ -9,15 +9,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import liushou.cli_rollup  # noqa: F401  (registers the command)
-from liushou import docx_render, render
 from liushou.cli import app
-from liushou.metrics import BREAKDOWN_NAMES, METRIC_NAMES
-from liushou.model import DEFAULT_TARGETS
-from liushou.rollup import (
+from liushou.figures.metrics import BREAKDOWN_NAMES
+from liushou.figures.rollup import (
     DUPLICATE,
     MALFORMED,
     MAX_BYTES,
+    METRIC_NAMES,
     MISSING,
     UNREADABLE,
     WRONG_TERM,
@@ -25,21 +23,14 @@ from liushou.rollup import (
     rollup,
     validate,
 )
+from liushou.metricspec import DEFAULT_TARGETS
 
 TERM = "2015-autumn"
-CHECKOUT_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STANDARD_NAMES = {
     "monthly-talk": "每月谈心一次",
     "monthly-parent-contact": "每月与父母联系一次",
     "term-visit": "每学期家访一次",
 }
-
-
-@pytest.fixture(autouse=True)
-def _checkout_templates(monkeypatch):
-    # The built-in templates of this checkout, whatever copy of liushou.templates is installed.
-    monkeypatch.setattr(render, "builtin_templates", lambda: CHECKOUT_TEMPLATES)
-    monkeypatch.setattr(docx_render, "builtin_templates", lambda: CHECKOUT_TEMPLATES)
 
 
 def school(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from liushou.cli import check, documents, records, report  # noqa: F401 - registers commands
+from liushou.cli import check, documents, records, report, rollup  # noqa: F401 - commands
 from liushou.cli.common import app
 
 __all__ = ["app", "run"]

@@ -109,3 +109,38 @@ ROSTER_WRITERS: dict[str, Callable[[list[dict[str, Any]], str, str], Document]] 
     "csv": _roster_csv,
     "md": _roster_md,
 }
+
+
+def _rollup_md(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import chart_file_names, county_markdown
+    from liushou.documents.rollup_charts import county_charts
+
+    names = chart_file_names(figures)
+    charts = {names[key]: png for key, png in county_charts(figures).items()}
+    text = county_markdown(figures, root, names)
+    return Document(text, Path(f"县级汇总-{figures.term}.md"), charts)
+
+
+def _rollup_docx(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import county_docx
+
+    return Document(county_docx(figures, root), Path(f"县级汇总-{figures.term}.docx"))
+
+
+def _rollup_xlsx(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import county_xlsx
+
+    return Document(county_xlsx(figures), Path(f"县级汇总-{figures.term}.xlsx"))
+
+
+def _rollup_json(figures: Any, root: Path) -> Document:
+    return Document(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n", STDOUT)
+
+
+# County roll-ups (figures.rollup.CountyFigures); defaults are relative to the current folder.
+ROLLUP_WRITERS: dict[str, Callable[[Any, Path], Document]] = {
+    "md": _rollup_md,
+    "docx": _rollup_docx,
+    "xlsx": _rollup_xlsx,
+    "json": _rollup_json,
+}

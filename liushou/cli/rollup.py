@@ -9,48 +9,14 @@ be written.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
 from pathlib import Path
 
 import typer
 
-from .cli import _fail, app
-from .render import RenderError
-from .rollup import DEFAULT_NAME, load_reports, rollup
-from .terms import parse_term_name
-
-ROLLUP_FORMATS = ("md", "docx", "xlsx", "json")
-DEFAULT_OUTPUT = "县级汇总-{term}.{ext}"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder (fsync + rename), so
-    an interrupted run leaves the old file or the new one; a symlink at `path` is replaced by
-    the file, never written through."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _emit(data: bytes, path: Path) -> None:
-    if path.is_dir():
-        raise _fail(f"{path} 是文件夹；-o 应给出文件路径")
-    try:
-        write_atomic(path, data)
-    except OSError as error:
-        raise _fail(f"无法写入 {path}：{error.strerror or error}") from None
-    typer.echo(f"已写入 {path}", err=True)
+from liushou.cli.common import app, choice, library_errors, write_document
+from liushou.documents.output import ROLLUP_WRITERS
+from liushou.figures.rollup import DEFAULT_NAME, load_reports, rollup
+from liushou.terms import parse_term_name
 
 
 @app.command(
@@ -87,8 +53,7 @@ def rollup_command(
         None, "-o", "--output", help="输出文件；- 表示标准输出。", show_default=False
     ),
 ) -> None:
-    if fmt not in ROLLUP_FORMATS:
-        raise typer.BadParameter(f"应为 {', '.join(ROLLUP_FORMATS)} 之一", param_hint="--format")
+    choice(fmt, ROLLUP_WRITERS)
     if term is not None:
         try:
             parse_term_name(term)
@@ -113,37 +78,9 @@ def rollup_command(
         + "。",
         err=True,
     )
+    # School templates (templates/ under -C) override the built-in county templates.
     root = ctx.obj.repo if ctx.obj is not None else Path(".")
-    to_stdout = output is not None and str(output) == "-"
-    target = output if output is not None else Path(DEFAULT_OUTPUT.format(term=term, ext=fmt))
-    try:
-        if fmt == "json":
-            text = json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n"
-            data = text.encode("utf-8")
-            to_stdout = output is None or to_stdout
-        elif fmt == "xlsx":
-            from .rollup_documents import county_xlsx
-
-            data = county_xlsx(figures)
-        elif fmt == "docx":
-            from .rollup_documents import county_docx
-
-            data = county_docx(figures, root)
-        else:
-            from .rollup_documents import chart_file_names, county_markdown
-
-            charts = None if to_stdout else chart_file_names(figures)
-            data = county_markdown(figures, root, charts).encode("utf-8")
-    except RenderError as error:
-        raise _fail(str(error)) from None
-    if to_stdout:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        _emit(data, target)
-        if fmt == "md":
-            from .rollup_charts import county_charts
-
-            for key, png in county_charts(figures).items():
-                _emit(png, target.parent / chart_file_names(figures)[key])
+    with library_errors():
+        document = ROLLUP_WRITERS[fmt](figures, root)
+    write_document(document, output, Path("."))
     raise typer.Exit(1 if failed else 0)

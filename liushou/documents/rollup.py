@@ -12,10 +12,14 @@ import io
 from pathlib import Path
 from typing import Any
 
-from .render import BREAKDOWN_LABELS, METRIC_LABELS, _grade_label, _zh_date, render, term_title
-from .rollup import PROBLEM_LABELS, CountyFigures, below
-from .roster import neutralise
-from .terms import default_term
+from liushou.documents.render import BREAKDOWN_LABELS, _zh_date, render, term_title
+from liushou.documents.roster import neutralise
+from liushou.figures.rollup import PROBLEM_LABELS, CountyFigures, below
+from liushou.labels import grade_label as _grade_label
+from liushou.metricspec import METRICS
+from liushou.terms import default_term
+
+METRIC_LABELS = {metric.key: metric.label for metric in METRICS}
 
 COUNTY_MD = "县级汇总.md.j2"
 COUNTY_DOCX = "县级汇总.docx"
@@ -210,8 +214,8 @@ def county_docx(figures: CountyFigures, root: Path | None) -> bytes:
     Raises:
         RenderError: the template is missing or broken.
     """
-    from .docx_render import render_docx
-    from .rollup_charts import county_charts
+    from liushou.documents.docx_render import render_docx
+    from liushou.documents.rollup_charts import county_charts
 
     return render_docx(COUNTY_DOCX, county_context(figures), root, county_charts(figures, False))
 

@@ -29,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .metrics import BREAKDOWN_NAMES, METRIC_NAMES
-from .model import DEFAULT_TARGETS
-from .terms import SEASONS, parse_term_name
+from liushou.figures.metrics import BREAKDOWN_NAMES
+from liushou.metricspec import DEFAULT_TARGETS, METRICS
+from liushou.terms import SEASONS, parse_term_name
+
+METRIC_NAMES = tuple(metric.key for metric in METRICS)
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's report JSON is a few kilobytes; 5 MB is not one
 MAX_LISTED = 3  # shape problems named per file before "等 n 处"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from .charts import SIZE_INCHES, _draw, _Labels, guardianship_chart
-from .rollup import CountyFigures, below
-from .rollup_documents import MAX_BARS
+from liushou.documents.charts import SIZE_INCHES, _draw, _Labels, guardianship_chart
+from liushou.documents.rollup import MAX_BARS
+from liushou.figures.rollup import CountyFigures, below
 
 BAR_INCHES = 0.24
 BELOW_COLOR = "#c0392b"
