@@ -93,6 +93,7 @@ class DueList:
     items: list[DueItem]
     staff: tuple[str, ...] = ()  # the school's staff order, for grouping by mentor
     standards: tuple[Standard, ...] = ()  # the standards the list was asked for
+    scope: tuple[str, ...] = ()  # the filters asked for (standard id, mentor, "G-C"), as given
 
     def groups(self) -> list[tuple[str, list[DueItem]]]:
         """The items grouped by mentor (staff order, other names, then the unpaired), in order."""
@@ -180,9 +181,19 @@ def compute_due(
     """
     settings = repo.settings
     standards = tuple(s for s in settings.standards if standard_id in (None, s.id))
+    scope = tuple(
+        text
+        for text in (
+            standard_id,
+            mentor,
+            f"{class_key[0]}-{class_key[1]}" if class_key else None,
+        )
+        if text
+    )
+    staff = tuple(settings.staff)
     term = terms.term_containing(today, settings)
     if term is None:
-        return DueList(settings.school, today, None, [], tuple(settings.staff), standards)
+        return DueList(settings.school, today, None, [], staff, standards, scope)
     roster = _Roster(repo.children)
     day = today.toordinal()
     in_care = roster.in_care_on(day)
@@ -312,4 +323,4 @@ def compute_due(
         )
 
     items.sort(key=order)
-    return DueList(settings.school, today, term, items, tuple(settings.staff), standards)
+    return DueList(settings.school, today, term, items, staff, standards, scope)
