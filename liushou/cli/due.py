@@ -44,9 +44,7 @@ def due(
     opts = apply_today(ctx, today)
     repo = load_or_exit(opts)
     with library_errors():
-        result = api.due(
-            repo, opts.today, standard=standard, mentor=mentor, class_key=class_key
-        )
+        result = api.due(repo, opts.today, standard=standard, mentor=mentor, class_key=class_key)
     if result.term is None and fmt not in ("text", "md"):
         typer.echo(f"{opts.today} 不在任何学期内，没有待办事项。", err=True)
     write_document(DUE_WRITERS[fmt](result), output, repo.root, force)

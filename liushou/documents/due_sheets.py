@@ -307,7 +307,9 @@ def due_docx(due: DueList) -> bytes:
             9,
         )
         note.paragraph_format.space_before = Pt(6)
-        sign = paragraph("帮扶教师（签名）：______________　　　交回日期：______年____月____日", 10.5)
+        sign = paragraph(
+            "帮扶教师（签名）：______________　　　交回日期：______年____月____日", 10.5
+        )
         sign.paragraph_format.space_before = Pt(12)
     buffer = io.BytesIO()
     document.save(buffer)

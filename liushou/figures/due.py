@@ -219,8 +219,10 @@ def compute_due(
 
     items: list[DueItem] = []
     today_period = Period(today, today, today, today.isoformat())
-    unattended = in_care & keep & np.array(
-        [g == "无人监护" for g in roster.facts["guardianship"]], dtype=bool
+    unattended = (
+        in_care
+        & keep
+        & np.array([g == "无人监护" for g in roster.facts["guardianship"]], dtype=bool)
     )
     for pos in np.flatnonzero(unattended).tolist():
         items.append(
@@ -288,10 +290,7 @@ def compute_due(
         if current is not None:
             counts = _row_counts(standard, [current], roster, log, day)[:, 0]
             open_ = (
-                roster.matches(standard.applies_to)
-                & in_care
-                & keep
-                & (counts < standard.at_least)
+                roster.matches(standard.applies_to) & in_care & keep & (counts < standard.at_least)
             )
             for pos in np.flatnonzero(open_).tolist():
                 items.append(
