@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from liushou import scaffold
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
 from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS, ROSTER_WRITERS, Document
@@ -31,6 +32,7 @@ from liushou.load.loader import (
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
+from liushou.scaffold import Scaffold
 from liushou.terms import Term, term_containing, term_for
 
 __all__ = ["CheckResult", "Document", "DueList", "Progress"]
@@ -312,3 +314,15 @@ def due(
         except ValueError as error:
             raise UsageError(str(error)) from None
     return compute_due(repo, today, standard_id=standard, mentor=mentor, class_key=parsed)
+
+
+def init(directory: Path, school: str, today: dt.date, staff: list[str] | None = None) -> Scaffold:
+    """Create a new school repository (SPEC §10 `init`); nothing existing is overwritten.
+
+    Raises:
+        UsageError: the folder already holds liushou.yaml, or cannot be written.
+    """
+    try:
+        return scaffold.create(directory, school, today, staff)
+    except scaffold.ScaffoldError as error:
+        raise UsageError(str(error)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from liushou.cli import check, documents, due, report  # noqa: F401 - registers the commands
+from liushou.cli import check, documents, due, init, report  # noqa: F401 - registers the commands
 from liushou.cli.common import app
 
 __all__ = ["app", "run"]
