@@ -242,9 +242,14 @@ def test_applies_to_care_risk(risky):
     ]
     assert weekly[2].period.start == dt.date(2015, 11, 16)
     assert weekly[2].deadline == dt.date(2015, 11, 22)
-    # Within one kind and deadline: 红 before 橙 before the rest, then class and id.
+    # Within one kind and deadline: 红 first, then 绿 before children without a level
+    # (yl-2014-0213, 橙, had its November talk on 11-04, so it is not open).
     opens = [i for i in due.items if i.kind == "open" and i.item == "monthly-talk"]
-    assert [i.child_id for i in opens[:2]] == ["yl-2013-0203", "yl-2014-0213"]
+    assert [(i.child_id, i.risk) for i in opens[:3]] == [
+        ("yl-2013-0203", "红"),
+        ("yl-2015-0103", "绿"),
+        ("yl-2015-0115", None),  # grade 1 before the higher grades
+    ]
     # The weekly misses are the report's due − done of that week too.
     figures = compute(repo, term_for("2015-autumn", repo.settings), MID_NOVEMBER)
     report = {
