@@ -11,6 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from liushou import scaffold
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
 from liushou.documents.output import (
@@ -21,6 +22,7 @@ from liushou.documents.output import (
     Document,
 )
 from liushou.errors import TermError, UsageError
+from liushou.figures.due import DueList, compute_due
 from liushou.figures.metrics import term_figures
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key
@@ -40,11 +42,13 @@ from liushou.load.loader import (
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
 from liushou.records.closing import check_closed_terms, frozen_figures
+from liushou.scaffold import Scaffold
 from liushou.terms import resolve_term
 
 __all__ = [
     "CheckResult",
     "Document",
+    "DueList",
     "Progress",
     "TermError",
     "UsageError",
@@ -269,3 +273,52 @@ def changed_files(root: Path, base: str) -> set[str]:
         if path.is_relative_to(root):
             result.add(path.relative_to(root).as_posix())
     return result
+
+
+def due(
+    repo: Repository,
+    today: dt.date,
+    *,
+    standard: str | None = None,
+    mentor: str | None = None,
+    class_key: str | None = None,
+) -> DueList:
+    """The due list of SPEC §9 for `today` (empty, with term None, outside every term).
+
+    Args:
+        repo: the loaded repository.
+        today: the clock's date or `--today`.
+        standard: only this standard's items (an id of the school's standards).
+        mentor: only the children of this mentor (a name of liushou.yaml staff).
+        class_key: only this class, "G-C" such as "3-2" (or "3年级2班").
+
+    Raises:
+        UsageError: an unknown standard, mentor or class.
+    """
+    from liushou.documents.roster import parse_class_key
+
+    ids = [s.id for s in repo.settings.standards]
+    if standard is not None and standard not in ids:
+        raise UsageError(f"没有编号为 {standard} 的关爱制度；可选：{'、'.join(ids)}")
+    mentors = {c.get("care.mentor") for c in repo.children.values()}
+    if mentor is not None and mentor not in repo.settings.staff and mentor not in mentors:
+        raise UsageError(f"{mentor} 不在 liushou.yaml 的 staff 中，也不是任何儿童的帮扶教师")
+    parsed = None
+    if class_key is not None:
+        try:
+            parsed = parse_class_key(class_key)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    return compute_due(repo, today, standard_id=standard, mentor=mentor, class_key=parsed)
+
+
+def init(directory: Path, school: str, today: dt.date, staff: list[str] | None = None) -> Scaffold:
+    """Create a new school repository (SPEC §10 `init`); nothing existing is overwritten.
+
+    Raises:
+        UsageError: the folder already holds liushou.yaml, or cannot be written.
+    """
+    try:
+        return scaffold.create(directory, school, today, staff)
+    except scaffold.ScaffoldError as error:
+        raise UsageError(str(error)) from None

@@ -144,3 +144,49 @@ ROLLUP_WRITERS: dict[str, Callable[[Any, Path], Document]] = {
     "xlsx": _rollup_xlsx,
     "json": _rollup_json,
 }
+
+
+def _due_default(due: Any, suffix: str) -> Path:
+    scope = "".join(f"-{part}" for part in due.scope)
+    return Path("reports") / "due" / f"待办清单-{due.today.isoformat()}{scope}.{suffix}"
+
+
+def _due_text(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_text
+
+    return Document(due_text(due), STDOUT)
+
+
+def _due_md(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_md
+
+    return Document(due_md(due), STDOUT)
+
+
+def _due_json(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_json
+
+    return Document(due_json(due), STDOUT)
+
+
+def _due_csv(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_csv
+
+    return Document(due_csv(due), _due_default(due, "csv"))
+
+
+def _due_docx(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_docx
+
+    # The printed sheet may have been edited in Word before printing: not replaced silently.
+    return Document(due_docx(due), _due_default(due, "docx"), keep_existing=True)
+
+
+# The due list (SPEC §9), a figures.due.DueList, per --format
+DUE_WRITERS: dict[str, Callable[[Any], Document]] = {
+    "text": _due_text,
+    "md": _due_md,
+    "docx": _due_docx,
+    "csv": _due_csv,
+    "json": _due_json,
+}

@@ -16,6 +16,7 @@ STATUSES = ("在校", "转出", "辍学", "休学", "毕业")
 LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
 PARENT_RELATIONS = ("父亲", "母亲")
+RISKS = ("绿", "黄", "橙", "红")  # care.risk, the school's risk level, lowest first (SPEC §11)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -51,6 +52,9 @@ _GUARDIAN = {
     "phone": Field("phone"),
     "health": Field("str"),
     "literacy": Field("str"),
+    "entrusted_on": Field("date"),
+    "notice_on": Field("date"),
+    "agreement": Field("bool"),
 }
 
 CHILD_FIELDS: dict[str, Field] = {
@@ -95,6 +99,7 @@ CHILD_FIELDS: dict[str, Field] = {
             "plan": Field("str"),
             "vaccinated": Field("bool"),
             "insured": Field("bool"),
+            "risk": Field("str", enum=RISKS),
         },
     ),
     "consent": Field("map", children={"by": Field("str"), "on": Field("date")}),
