@@ -467,12 +467,69 @@ def test_charts_are_deterministic_pngs(example, draw):
     assert draw(figures) == png
 
 
-@pytest.mark.parametrize("draw", [charts.standard_chart, charts.guardianship_chart])
-def test_charts_fall_back_to_ascii_labels_without_a_cjk_font(example, draw, monkeypatch):
+CHART_PROBE = """
+import datetime as dt, json, sys
+from pathlib import Path
+from matplotlib import font_manager
+from matplotlib.text import Text
+from liushou import charts
+from liushou.api import load, term_figures
+from liushou.terms import term_for
+
+repo, _ = load(Path(sys.argv[1]), use_cache=False)
+figures = term_figures(repo, term_for("2015-autumn", repo.settings), dt.date(2016, 3, 1))
+out = {"cached_cjk": sorted({f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name})}
+for name in ("standard_figure", "guardianship_figure"):
+    figure = getattr(charts, name)(figures)
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    out[name] = [
+        [t.get_text(), font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)]
+        for t in texts
+    ]
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_charts_draw_every_label_in_chinese_with_the_bundled_font(tmp_path):
+    """A fresh matplotlib config folder (no font cache) must still give Chinese labels drawn with
+    the font inside the package, never Latin stand-ins or a system font."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    result = subprocess.run(
+        [sys.executable, "-c", CHART_PROBE, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    bundled = str(charts.font_file())
+    for name in ("standard_figure", "guardianship_figure"):
+        texts = probe[name]
+        assert texts, name
+        for text, font in texts:
+            assert not re.search(r"[A-Za-z]", text), (name, text)
+            assert font == bundled, (name, text, font)
+    labels = [t for t, _ in probe["standard_figure"]]
+    assert "每月谈心一次" in labels and "9月" in labels and "目标 100%" in labels
+    assert "每学期家访一次（全学期）" in labels
+    labels = [t for t, _ in probe["guardianship_figure"]]
+    assert {"隔代监护", "19人", "人数", "留守儿童监护类型"} <= set(labels)
+
+
+def test_chart_lines_differ_by_marker_and_dash_style(example):
     _, figures = example
-    monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    png = draw(figures)
-    assert png.startswith(PNG_SIGNATURE) and len(png) > 1024
+    figure = charts.standard_figure(figures)
+    lines = [ln for ln in figure.axes[0].get_lines() if ln.get_label()[0] != "_"]
+    monthly = [ln for ln in lines if ln.get_linestyle() != "None" and "目标" not in ln.get_label()]
+    assert len(monthly) == 3
+    assert len({ln.get_marker() for ln in monthly}) == 3
+    assert len({str(ln.get_linestyle()) for ln in monthly}) == 3
 
 
 def test_report_charts_are_written_beside_the_summary(example, tmp_path):
