@@ -181,6 +181,7 @@ def measure_context(
         "rows": checks.get("rows", 0),
         "children": checks.get("children", 0),
         "left": checked_left,
+        "exceeds": checks.get("children", 0) > population,
         "vaccinated": _count(figures, "vaccination_rate"),
     }
 
@@ -217,6 +218,7 @@ def measure_context(
         "training": training,
         "health": health,
         "duties": duties,
+        "metric": dict(figures.metrics),
     }
     context["problems"] = problems(figures, context)
     return context
