@@ -132,8 +132,10 @@ def measure_context(
         contacts["parents"] = with_counts.get("父母", 0)
         contacts["guardians"] = with_counts.get("监护人", 0)
         contacts["channels"] = "、".join(f"{k}{n}次" for k, n in channel_counts.most_common())
-    else:
+    elif contacts_rows is not None:
         contacts |= {"parents": 0, "guardians": 0, "channels": ""}
+    else:  # without the repository: the split by party is unknown
+        contacts |= {"parents": None, "guardians": None, "channels": ""}
 
     # Activities by kind, each with its dates
     kinds: dict[str, list[dict]] = {}
@@ -235,9 +237,12 @@ def _count(figures: TermFigures, metric: str) -> int:
     return round(rate * figures.population) if rate is not None else 0
 
 
-def _children(rows, population: set[str]) -> int:
-    """How many children of the population have a row (children who left are not counted)."""
-    if rows is None or not len(rows):
+def _children(rows, population: set[str]) -> int | None:
+    """How many children of the population have a row (children who left are not counted);
+    None without the repository (the sentence that needs it is then left out)."""
+    if rows is None:
+        return None
+    if not len(rows):
         return 0
     return len(set(rows["child_id"]) & population)
 
