@@ -149,8 +149,10 @@ def report(
     today: dt.date,
     fmt: str = "md",
     with_names: bool = False,
+    internal: bool = False,
 ) -> Document:
-    """The term summary (工作总结) in `fmt` (a key of REPORT_WRITERS).
+    """The term summary (工作总结) in `fmt` (a key of REPORT_WRITERS); `internal` adds the
+    annex of per-mentor figures, which stays inside the school.
 
     Raises:
         TermError: the term is malformed or has no child in care.
@@ -160,13 +162,13 @@ def report(
     figures = term_figures(repo, term, today)
     frozen = frozen_figures(repo.root, term.name)
     if frozen is None:
-        return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+        return REPORT_WRITERS[fmt](figures, repo, with_names, internal)
     # A closed term's figures are the frozen ones (SPEC §10): JSON gives them as they were
     # closed; the documents are rendered from the records, which the seals keep equal.
     if fmt == "json":
         document = Document(json.dumps(frozen, ensure_ascii=False, indent=2) + "\n", STDOUT)
     else:
-        document = REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+        document = REPORT_WRITERS[fmt](figures, repo, with_names, internal)
     notice = f"学期 {term.name} 已关账（closed/{term.name}.yaml），报告数字为关账时冻结的数字。"
     if figures.to_json() != frozen:
         notice += "注意：现有数据算出的数字与冻结的不同，请运行 liushou check 查看改动。"
@@ -174,15 +176,21 @@ def report(
     return document
 
 
-def plan(root: Path, term_name: str | None, today: dt.date, fmt: str = "md") -> Document:
-    """The term plan (工作计划) in `fmt` (a key of PLAN_WRITERS); needs only liushou.yaml.
+def plan(repo: Repository, term_name: str | None, today: dt.date, fmt: str = "md") -> Document:
+    """The term plan (工作计划) in `fmt` (a key of PLAN_WRITERS), for `term_name` or else the
+    next term, carrying forward the shortfalls of the term before it.
 
     Raises:
-        SettingsError, TermError, RenderError.
+        TermError, RenderError.
     """
-    settings = load_settings(root)
-    term = resolve_term(term_name, settings, today)
-    return PLAN_WRITERS[fmt](term, settings, root)
+    from liushou.documents.planning import carried_shortfalls, next_term
+
+    if term_name is None:
+        term = next_term(today, repo.settings)
+    else:
+        term = resolve_term(term_name, repo.settings, today)
+    carried = carried_shortfalls(repo, term, today)
+    return PLAN_WRITERS[fmt](term, repo.settings, repo.root, carried, today)
 
 
 def cards(

@@ -483,41 +483,85 @@ def column_loop_cells(headers: list[str], cells: list[str], loop: str, header: s
 # ---------------------------------------------------------------------------- 工作总结
 
 
+def markdown_prose(text: str, b: Builder) -> None:
+    """Copy a stretch of the Markdown template into the Word template: `##` and `###` become
+    headings, a line holding only a `{% … %}` tag a `{%p … %}` paragraph, any other line a body
+    paragraph. The summary's prose is written once, in 工作总结.md.j2."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("### "):
+            b.h2(line[4:])
+        elif line.startswith("## "):
+            b.h1(line[3:])
+        elif line.startswith("> "):
+            b.p("（" + line[2:].rstrip("。") + "。）")
+        elif line.startswith("{%") and line.endswith("%}") and line.count("{%") == 1:
+            b.tag(line[2:-2].strip())
+        else:
+            b.p(line)
+
+
 def build_summary() -> bytes:
     doc = new_document("关爱留守儿童工作总结")
     b = Builder(doc)
+    source = (HERE / "工作总结.md.j2").read_text(encoding="utf-8")
     b.title("{{ school }}", "{{ term.title }}", "关爱留守儿童工作总结")
-    b.tag("if in_progress")
-    b.p("（本学期尚未结束，以下数据统计至{{ as_of_zh }}。）")
-    b.tag("endif")
-    b.p(
-        "本学期，我校继续把关爱留守儿童作为学校工作的重要内容，坚持档案和联系卡、结对帮扶、"
-        "每月谈心、家校联系、家访等制度，各项数据均由日常记录统计得出。现将本学期工作总结如下。"
-    )
-
+    b.tag("set sb = standard_by_log")
+    intro, _, rest = source.partition("## 一、基本情况")
+    basics, _, rest = rest.partition("## 二、主要做法和成效")
+    measures, _, _ = rest.partition("## 三、存在的问题")
+    markdown_prose(intro.split("\n", 2)[2], b)
     b.h1("一、基本情况")
-    b.p(
-        "截至{{ as_of_zh }}，我校共有留守儿童{{ population }}人"
-        "{% if students_total %}，占全校学生{{ students_total }}人的"
-        "{{ left_behind_share | pct }}{% endif %}。"
-        "本学期先后在册的留守儿童共{{ retention.u }}人，其中学期中转入或新认定{{ joined }}人，"
-        "转出{{ status_changes.get('转出', 0) }}人，辍学{{ status_changes.get('辍学', 0) }}人"
-        "{% if left_behind_ended %}，因父母返乡不再属于留守儿童{{ left_behind_ended }}人"
-        "{% endif %}。"
-    )
-    b.tag("for group in breakdowns")
-    b.tag("if group['items']")
-    # Left-aligned: justifying lines of "（11.1%）" groups would stretch them unevenly.
-    b.p(
-        "按{{ group.label }}：{% for item in group['items'] %}{{ item.label }}{{ item.count }}人"
-        "（{{ item.share | pct }}）{% if not loop.last %}，{% endif %}{% endfor %}。"
-    ).alignment = WD_ALIGN_PARAGRAPH.LEFT
-    b.tag("endif")
-    b.tag("endfor")
+    markdown_prose(basics, b)
     b.chart("guardianship", "图1　留守儿童监护类型")
+    b.h1("二、主要做法和成效")
+    markdown_prose(measures, b)
+    b.chart("standards", "图2　各项关爱制度逐月完成率")
 
-    b.h1("二、主要工作及成效")
-    b.h2("（一）关爱制度落实情况")
+    b.h1("三、存在的问题")
+    b.tag("for p in problems")
+    b.p("{{ loop.index }}．{{ p.text }}")
+    b.tag("else")
+    b.p("本学期各项指标均达到目标。")
+    b.tag("endfor")
+    b.tag("if with_names and missing")
+    b.p("未完成名单（仅供校内使用）：")
+    b.table(
+        ["制度", "班级", "姓名", "时段"],
+        ["{{ m.standard }}", "{{ m['class'] }}", "{{ m.name }}", "{{ m.period }}"],
+        "m in missing",
+        [50, 40, 30, 36],
+    )
+    b.tag("endif")
+
+    b.h1("四、下一步工作打算")
+    # The last step is kept on the page of the signature (GB/T 9704: never a lone signature).
+    b.tag("for p in problems")
+    b.tag("if not loop.last")
+    b.p("{{ loop.index }}．{{ p.step }}")
+    b.tag("else")
+    last = b.p("{{ loop.index }}．{{ p.step }}")
+    b.tag("endif")
+    b.tag("else")
+    b.p("1．保持本学期各项制度的落实，开学初摸底更新档案和联系卡。").paragraph_format.keep_with_next = True
+    b.tag("endfor")
+    b.signature(last, "{{ school }}", "{{ generated_on }}")
+
+    # GB/T 9704: an attachment starts on a new page with 附件 in 黑体 at the top left.
+    b.page_break()
+    b.p("附件", "附件")
+    b.p("检查考核表", "Title")
+    b.h2("（一）主要指标")
+    b.table(
+        ["指标", "本学期", "目标"],
+        ["{{ r.label }}", "{{ r.rate | pct }}", "{{ r.target | pct }}"],
+        "r in rates",
+        [80, 30, 30],
+        left=(0,),
+    )
+    b.h2("（二）关爱制度落实情况")
     b.table(
         ["制度", "应完成（人次）", "已完成（人次）", "完成率", "目标"],
         [
@@ -531,123 +575,7 @@ def build_summary() -> bytes:
         [48, 33.5, 33.5, 20.5, 20.5],
         left=(0,),
     )
-    b.chart("standards", "图2　各项关爱制度逐月完成率")
-    b.h2("（二）主要指标")
-    b.table(
-        ["指标", "本学期", "目标"],
-        ["{{ r.label }}", "{{ r.rate | pct }}", "{{ r.target | pct }}"],
-        "r in rates",
-        [80, 30, 30],
-        left=(0,),
-    )
-    b.h2("（三）资助与健康")
-    b.tag("if aid")
-    b.p(
-        "本学期共资助留守儿童{{ aid_total.children }}人、{{ aid_total.rows }}人次，折合金额"
-        "{{ '%.2f' | format(aid_total.amount) }}元：{% for a in aid %}{{ a.kind }}{{ a.rows }}"
-        "人次（{{ '%.2f' | format(a.amount) }}元）{% if not loop.last %}，{% endif %}"
-        "{% endfor %}。"
-    )
-    b.tag("else")
-    b.p("本学期没有资助记录。")
-    b.tag("endif")
-    b.tag("if health_checks.rows")
-    b.p("组织体检{{ health_checks.rows }}人次，覆盖{{ health_checks.children }}名留守儿童。")
-    b.tag("endif")
-    b.h2("（四）突发事件处置")
-    b.tag("if incidents.count")
-    b.p(
-        "本学期发生突发事件{{ incidents.count }}起，按时处置{{ incidents.on_time }}起"
-        "（通知监护人、通知父母、上报均在规定时限内）。"
-    )
-    b.tag("for i in incident_list")
-    b.p("{{ i.occurred_zh }}：{{ i.outcome }}。")
-    b.tag("endfor")
-    b.tag("else")
-    b.p("本学期未发生突发事件。")
-    b.tag("endif")
-    b.h2("（五）关爱活动")
-    b.tag("if activities")
-    b.table(
-        ["日期", "活动", "类型", "参加人数"],
-        [
-            "{{ a.date | zh_date }}",
-            "{{ a.title }}",
-            "{{ a.kind }}",
-            "{% if a.everyone %}全体{% else %}{{ a.participants_count }}{% endif %}",
-        ],
-        "a in activities",
-        [40, 62, 30, 24],
-        left=(1,),
-    )
-    b.tag("else")
-    b.p("本学期没有关爱活动记录。")
-    b.tag("endif")
-
-    b.h1("三、存在问题")
-    b.tag("set ns = namespace(n=0)")
-    step = "{% set ns.n = ns.n + 1 %}{{ ns.n }}."
-    b.tag("if not rates_below and not standards_below")
-    b.p("本学期各项指标均达到目标。")
-    b.tag("endif")
-    b.tag("for r in rates_below")
-    b.p(step + "{{ r.label }}为{{ r.rate | pct }}，未达到{{ r.target | pct }}的目标。")
-    b.tag("endfor")
-    b.tag("for s in standards_below")
-    b.p(
-        step + "“{{ s.name }}”完成率为{{ s.rate | pct }}（目标{{ s.target | pct }}），"
-        "还差{{ s.missing }}人次。"
-    )
-    b.tag("endfor")
-    b.tag("if talks_missing")
-    b.p(step + "本学期谈心共缺{{ talks_missing }}人次。")
-    b.tag("endif")
-    b.tag("if classes_behind")
-    b.p(
-        step + "谈心落实较差的班级：{% for c in classes_behind %}{{ c.label }}"
-        "（{{ c.standards[standards[0].id] | pct }}）{% if not loop.last %}、{% endif %}"
-        "{% endfor %}。"
-    )
-    b.tag("endif")
-    b.tag("if mentors_behind")
-    b.p(
-        step + "谈心落实较差的帮扶教师：{% for m in mentors_behind %}{{ m.mentor }}"
-        "（{{ m.standards[standards[0].id] | pct }}）{% if not loop.last %}、{% endif %}"
-        "{% endfor %}。"
-    )
-    b.tag("endif")
-    b.tag("if with_names and missing")
-    b.p("未完成名单（仅供校内使用）：")
-    b.table(
-        ["制度", "班级", "姓名", "时段"],
-        ["{{ m.standard }}", "{{ m['class'] }}", "{{ m.name }}", "{{ m.period }}"],
-        "m in missing",
-        [50, 40, 30, 36],
-    )
-    b.tag("endif")
-
-    b.h1("四、下一步工作打算")
-    b.tag("set ns = namespace(n=0)")
-    b.tag("for s in standards_below")
-    b.p(step + "督促落实“{{ s.name }}”，每月检查记录，补齐缺漏。")
-    b.tag("endfor")
-    b.tag("for r in rates_below")
-    b.p(step + "提高{{ r.label }}，力争达到{{ r.target | pct }}。")
-    b.tag("endfor")
-    b.p(step + "继续完善留守儿童档案和联系卡，做到底数清、情况明。")
-    b.p(step + "加强与外出务工家长和监护人的沟通，办好监护人培训。")
-    last = b.p(
-        step
-        + "坚持突发事件{{ limits.guardian }}分钟内通知监护人、{{ limits.parents }}分钟内通知父母、"
-        "{{ limits.authority }}分钟内上报的处置要求。"
-    )
-    b.signature(last, "{{ school }}", "{{ generated_on }}")
-
-    # GB/T 9704: an attachment starts on a new page with 附件 in 黑体 at the top left.
-    b.page_break()
-    b.p("附件", "附件")
-    b.p("检查考核表", "Title")
-    b.h2("（一）分班级")
+    b.h2("（三）分班级")
     headers, cells = column_loop_cells(
         ["班级", "人数", "建档率", "结对率"],
         [
@@ -661,7 +589,12 @@ def build_summary() -> bytes:
         "{{ c.standards.get(s.id) | pct }}",
     )
     mark_fit_columns(b.table(headers, cells, "c in classes", [1] * len(headers), annex=True))
-    b.h2("（二）分帮扶教师")
+    # The per-mentor figures stay inside the school: only `--internal` adds them.
+    b.tag("if internal")
+    b.page_break()
+    b.p("内部附件", "附件")
+    b.p("分帮扶教师落实情况", "Title")
+    b.p("（仅供校内考核，不对外报送）", "图题")
     headers, cells = column_loop_cells(
         ["帮扶教师", "帮扶人数"],
         ["{{ m.mentor }}", "{{ m.children }}"],
@@ -670,6 +603,7 @@ def build_summary() -> bytes:
         "{{ m.standards.get(s.id) | pct }}",
     )
     mark_fit_columns(b.table(headers, cells, "m in mentors", [1] * len(headers), annex=True))
+    b.tag("endif")
     return save(doc)
 
 
@@ -684,45 +618,53 @@ def build_plan() -> bytes:
         "为使留守儿童在校安心学习、健康成长，根据上级要求和我校实际，制定本学期"
         "（{{ term.start | zh_date }}至{{ term.end | zh_date }}）关爱留守儿童工作计划。"
     )
-    b.h1("一、工作目标")
+    # Last term's shortfalls open the plan; the section numbers after it shift by one.
+    b.tag("if carried")
+    b.h1("一、上学期存在的问题和本学期改进措施")
+    b.tag("for p in carried")
+    b.p("{{ loop.index }}．{{ p.text }}改进措施：{{ p.step }}")
+    b.tag("endfor")
+    b.tag("endif")
+    number = "{% if carried %}{0}{% else %}{1}{% endif %}"
+    b.h1(number.replace("{0}", "二").replace("{1}", "一") + "、工作目标")
     b.tag("for t in targets")
-    b.p("{{ loop.index }}.{{ t.label }}达到{{ t.target | pct }}。")
+    b.p("{{ loop.index }}．{{ t.label }}达到{{ t.target | pct }}。")
     b.tag("endfor")
 
-    b.h1("二、主要措施")
+    b.h1(number.replace("{0}", "三").replace("{1}", "二") + "、主要措施")
     b.p(
-        "1.健全组织。学校关爱留守儿童工作领导小组{% if leader %}由{{ leader }}任组长，"
+        "1．健全组织。学校关爱留守儿童工作领导小组{% if leader %}由{{ leader }}任组长，"
         "{% endif %}统筹安排本学期工作，班主任是本班第一责任人。"
     )
-    b.p("2.建好档案和联系卡。开学初摸底核实，每名留守儿童一份档案、一张联系卡，变动及时更新。")
-    b.p("3.落实关爱制度：")
+    b.p("2．建好档案和联系卡。开学初摸底核实，每名留守儿童一份档案、一张联系卡，变动及时更新。")
+    b.p("3．落实关爱制度，每项制度按下列要求记录在案，学期末统计完成率：")
     b.tag("for m in measures")
     b.p(
-        "（{{ loop.index }}）{{ m.name }}（{{ m.every_label }}至少{{ m.at_least }}次，"
-        "目标完成率{{ m.target | pct }}）。"
+        "（{{ loop.index }}）{{ m.name }}：{{ m.every_label }}至少{{ m.at_least }}次，"
+        "完成率目标{{ m.target | pct }}。"
     )
     b.tag("endfor")
-    b.p("4.结对帮扶。每名留守儿童都有帮扶教师（代理家长），重点帮扶对象制定个别教育管理方案。")
-    b.p("5.办好监护人培训，普及家庭教育知识。")
-    b.p("6.做好体检、计划免疫和资助工作。")
+    b.p("4．结对帮扶。每名留守儿童都有帮扶教师（代理家长），重点帮扶对象制定个别教育管理方案。")
+    b.p("5．办好监护人培训，普及家庭教育知识。")
+    b.p("6．做好体检、计划免疫和资助工作。")
     b.p(
-        "7.严格执行应急处置：{{ limits.guardian }}分钟内通知监护人，{{ limits.parents }}分钟内通知父母，"
+        "7．严格执行应急处置：{{ limits.guardian }}分钟内通知监护人，{{ limits.parents }}分钟内通知父母，"
         "{{ limits.authority }}分钟内上报。"
     )
 
-    b.h1("三、工作安排")
+    b.h1(number.replace("{0}", "四").replace("{1}", "三") + "、工作安排")
     table = b.table(["月份", "工作安排"], ["{{ row.label }}", ""], "row in schedule", [30, 126])
     # The second cell holds one paragraph per item (a for-else keeps a paragraph in the cell).
     cell = table.rows[2].cells[1]
     first = cell.paragraphs[0]
     first.add_run("{%p for item in row['items'] %}")
-    for text in ("{{ loop.index }}.{{ item }}", "{%p else %}", "—", "{%p endfor %}"):
+    for text in ("{{ loop.index }}．{{ item }}", "{%p else %}", "—", "{%p endfor %}"):
         paragraph = cell.add_paragraph(style=doc.styles["表格文字"])
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         paragraph.add_run(text)
     first.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
-    b.signature(None, "{{ school }}")
+    b.signature(None, "{{ school }}", "{{ signed_on }}")
     return save(doc)
 
 

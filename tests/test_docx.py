@@ -51,7 +51,13 @@ def example():
 @pytest.fixture(scope="module")
 def summary(example) -> bytes:
     repo, figures = example
-    return report_docx(figures, repo.settings, repo.root)
+    return report_docx(figures, repo.settings, repo.root, repo=repo)
+
+
+@pytest.fixture(scope="module")
+def internal_summary(example) -> bytes:
+    repo, figures = example
+    return report_docx(figures, repo.settings, repo.root, repo=repo, internal=True)
 
 
 @pytest.fixture
@@ -107,19 +113,27 @@ def test_summary_headings_follow_the_markdown_sections(summary):
         by_style.setdefault(paragraph.style.name, []).append(paragraph.text)
     assert by_style["Heading 1"] == [
         "一、基本情况",
-        "二、主要工作及成效",
-        "三、存在问题",
+        "二、主要做法和成效",
+        "三、存在的问题",
         "四、下一步工作打算",
     ]
     assert by_style["Heading 2"] == [
-        "（一）关爱制度落实情况",
-        "（二）主要指标",
-        "（三）资助与健康",
-        "（四）突发事件处置",
-        "（五）关爱活动",
-        "（一）分班级",
-        "（二）分帮扶教师",
+        "（一）健全领导小组，明确工作责任",
+        "（二）建档立卡，做到“五清楚”",
+        "（三）结对帮扶，当好代理家长",
+        "（四）坚持谈心，关注心理健康",
+        "（五）家校联系和家访",
+        "（六）开展关爱活动",
+        "（七）办好监护人培训",
+        "（八）健康与资助",
+        "（九）安全教育和突发事件处置",
+        "（一）主要指标",
+        "（二）关爱制度落实情况",
+        "（三）分班级",
     ]
+    for paragraph in document.paragraphs:
+        if paragraph.style.name.startswith("Heading"):
+            assert paragraph.style.paragraph_format.keep_with_next, paragraph.text
     title = by_style["Title"][0]
     assert "杨柳镇中心小学" in title and "关爱留守儿童工作总结" in title
     assert "2015—2016学年秋季学期" in title
@@ -174,16 +188,26 @@ def test_summary_tables_carry_the_figures(summary):
     ]
     assert row_starting(document, "建档率") == ["建档率", "92.6%", "100.0%"]
     assert row_starting(document, "突发事件按时处置率") == ["突发事件按时处置率", "50.0%", "—"]
-    activity = row_starting(document, "2015年10月16日")
-    assert activity[1:] == ["我的情绪我做主", "心理健康课", "10"]
     text = all_text(summary)
     assert "我校共有留守儿童27人，占全校学生312人的8.7%。" in text
-    assert "2016年1月8日：未按时处置（通知父母超时）。" in text
+    assert "其中2016年1月8日的1起未按时处置（通知父母超时）。" in text
     assert "坚持突发事件30分钟内通知监护人" in text
+    assert "心理健康课1次（2015年10月16日，“我的情绪我做主”）" in text
+    assert "学校确定重点帮扶对象3人，每人都制定了个别教育管理方案" in text
+    assert "3．“每月谈心一次”完成126人次" in text
 
 
-def test_per_class_and_per_mentor_tables_have_a_column_per_standard(summary):
-    document = open_docx(summary)
+def test_per_mentor_table_only_in_the_internal_annex(summary, internal_summary):
+    public = all_text(summary)
+    assert "分帮扶教师" not in public and "孙春梅（" not in public
+    assert not any(row[0] == "孙春梅" for row in table_rows(open_docx(summary)))
+    text = all_text(internal_summary)
+    assert "内部附件" in text and "（仅供校内考核，不对外报送）" in text
+    assert row_starting(open_docx(internal_summary), "孙春梅")[:3] == ["孙春梅", "4", "63.2%"]
+
+
+def test_per_class_and_per_mentor_tables_have_a_column_per_standard(internal_summary):
+    document = open_docx(internal_summary)
     header = row_starting(document, "班级")
     assert header == [
         "班级",
@@ -251,7 +275,7 @@ def test_names_only_when_asked_for(example):
 
 def test_rendering_is_reproducible(example, summary):
     repo, figures = example
-    assert report_docx(figures, repo.settings, repo.root) == summary
+    assert report_docx(figures, repo.settings, repo.root, repo=repo) == summary
 
 
 # ---------------------------------------------------------------------------- the plan
@@ -264,14 +288,36 @@ def test_plan_has_goals_measures_and_the_monthly_schedule(example):
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、工作目标", "二、主要措施", "三、工作安排"]
     text = all_text(data)
-    assert "1.建档率达到100.0%。" in text
-    assert "（1）每月谈心一次（每月至少1次，目标完成率100.0%）。" in text
+    assert "1．建档率达到100.0%。" in text
+    assert "（1）每月谈心一次：每月至少1次，完成率目标100.0%。" in text
     assert "由周德明任组长" in text
     february = row_starting(document, "2016年2月")
-    assert "1.摸底核实留守儿童名单，更新档案和联系卡" in february[1]
+    assert "1．开学摸底：核实留守儿童名单，更新档案和联系卡" in february[1]
+    assert "暑假" in row_starting(document, "2016年6月")[1]
     assert row_starting(document, "月份") == ["月份", "工作安排"]
+    signature = [p.text for p in document.paragraphs if p.style.name == "落款"]
+    assert signature == ["杨柳镇中心小学", "2016年2月15日"]
     for xml in xml_parts(data).values():
         assert "{{" not in xml and "{%" not in xml
+
+
+def test_plan_opens_with_last_terms_shortfalls(example):
+    from liushou.documents.planning import carried_shortfalls
+
+    repo, _ = example
+    term = term_for("2016-spring", repo.settings)
+    carried = carried_shortfalls(repo, term, dt.date(2016, 1, 25))
+    data = plan_docx(term, repo.settings, repo.root, carried, dt.date(2016, 1, 25))
+    document = open_docx(data)
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [
+        "一、上学期存在的问题和本学期改进措施",
+        "二、工作目标",
+        "三、主要措施",
+        "四、工作安排",
+    ]
+    assert "1．控辍保学：辍学1人" in all_text(data)
+    assert [p.text for p in document.paragraphs if p.style.name == "落款"][-1] == "2016年1月25日"
 
 
 # ---------------------------------------------------------------------------- school templates
@@ -301,14 +347,14 @@ def test_characters_special_to_xml_do_not_break_the_document(example):
     odd = dataclasses.replace(
         figures,
         school="<红星&小学>",
-        activities=[{**figures.activities[0], "title": 'A & B <script> "x"'}],
+        activities=[{**figures.activities[0], "title": 'A&B<script>"x"'}],
         standard_missing={sid: [{**rows[0], "name": "<&>小明"}]},
     )
-    data = report_docx(odd, repo.settings, repo.root, with_names=True)
+    data = report_docx(odd, repo.settings, repo.root, with_names=True, repo=repo)
     document = open_docx(data)  # python-docx parses every part
     text = all_text(data)
     assert "<红星&小学>" in text
-    assert row_starting(document, "2015年9月25日")[1] == 'A & B <script> "x"'
+    assert '“A&B<script>"x"”' in text
     assert any("<&>小明" in row for row in table_rows(document))
 
 
@@ -463,12 +509,69 @@ def test_charts_are_deterministic_pngs(example, draw):
     assert draw(figures) == png
 
 
-@pytest.mark.parametrize("draw", [charts.standard_chart, charts.guardianship_chart])
-def test_charts_fall_back_to_ascii_labels_without_a_cjk_font(example, draw, monkeypatch):
+CHART_PROBE = """
+import datetime as dt, json, sys
+from pathlib import Path
+from matplotlib import font_manager
+from matplotlib.text import Text
+from liushou.documents import charts
+from liushou.api import load, term_figures
+from liushou.terms import term_for
+
+repo, _ = load(Path(sys.argv[1]), use_cache=False)
+figures = term_figures(repo, term_for("2015-autumn", repo.settings), dt.date(2016, 3, 1))
+out = {"cached_cjk": sorted({f.name for f in font_manager.fontManager.ttflist if "CJK" in f.name})}
+for name in ("standard_figure", "guardianship_figure"):
+    figure = getattr(charts, name)(figures)
+    texts = [t for t in figure.findobj(Text) if t.get_visible() and t.get_text()]
+    out[name] = [
+        [t.get_text(), font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)]
+        for t in texts
+    ]
+print(json.dumps(out, ensure_ascii=False))
+"""
+
+
+def test_charts_draw_every_label_in_chinese_with_the_bundled_font(tmp_path):
+    """A fresh matplotlib config folder (no font cache) must still give Chinese labels drawn with
+    the font inside the package, never Latin stand-ins or a system font."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    result = subprocess.run(
+        [sys.executable, "-c", CHART_PROBE, str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    bundled = str(charts.font_file())
+    for name in ("standard_figure", "guardianship_figure"):
+        texts = probe[name]
+        assert texts, name
+        for text, font in texts:
+            assert not re.search(r"[A-Za-z]", text), (name, text)
+            assert font == bundled, (name, text, font)
+    labels = [t for t, _ in probe["standard_figure"]]
+    assert "每月谈心一次" in labels and "9月" in labels and "目标 100%" in labels
+    assert "每学期家访一次（全学期）" in labels
+    labels = [t for t, _ in probe["guardianship_figure"]]
+    assert {"隔代监护", "19人", "人数", "留守儿童监护类型"} <= set(labels)
+
+
+def test_chart_lines_differ_by_marker_and_dash_style(example):
     _, figures = example
-    monkeypatch.setattr(charts, "cjk_font", lambda: None)
-    png = draw(figures)
-    assert png.startswith(PNG_SIGNATURE) and len(png) > 1024
+    figure = charts.standard_figure(figures)
+    lines = [ln for ln in figure.axes[0].get_lines() if ln.get_label()[0] != "_"]
+    monthly = [ln for ln in lines if ln.get_linestyle() != "None" and "目标" not in ln.get_label()]
+    assert len(monthly) == 3
+    assert len({ln.get_marker() for ln in monthly}) == 3
+    assert len({str(ln.get_linestyle()) for ln in monthly}) == 3
 
 
 def test_report_charts_are_written_beside_the_summary(example, tmp_path):

@@ -17,6 +17,7 @@ from liushou.api import load
 from liushou.cli import app
 from liushou.documents.roster import (
     COLUMNS,
+    XLSX_SHEETS,
     coarse_place,
     mask_id_number,
     mask_phone,
@@ -61,8 +62,10 @@ def at(root: Path, *args: str):
 
 
 def xlsx_texts(path: Path) -> list[str]:
-    sheet = openpyxl.load_workbook(path).active
-    return [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    book = openpyxl.load_workbook(path)
+    return [
+        str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None
+    ]
 
 
 def docx_text(path: Path) -> str:
@@ -217,21 +220,47 @@ def test_default_roster_is_a_masked_xlsx(school):
     result = at(school, "roster")
     assert result.exit_code == 0, result.output
     path = school / "reports" / "花名册.xlsx"
-    sheet = openpyxl.load_workbook(path).active
-    assert [c.value for c in sheet[1]] == list(COLUMNS)
-    assert all(c.font.bold for c in sheet[1])
-    assert sheet.freeze_panes == "A2"
-    assert sheet.max_row == 1 + 27
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["基本情况", "家庭联系"]
+    sheet = book["基本情况"]
+    assert sheet["A1"].value.endswith("（基本情况）") and sheet["A1"].font.bold
+    header = [c.value for c in sheet[2]]
+    assert header == list(XLSX_SHEETS[0][1])
+    assert all(c.font.bold for c in sheet[2])
+    assert sheet.freeze_panes == "A3"
+    assert sheet.max_row == 2 + 27 + 2  # title, header, children, a blank row, 填表人
+    assert sheet.cell(row=sheet.max_row, column=1).value.startswith("填表人：")
+    # Everything the 17-column roster holds is kept, split over the two sheets.
+    both = set(XLSX_SHEETS[0][1]) | set(XLSX_SHEETS[1][1])
+    assert both == set(COLUMNS)
     texts = xlsx_texts(path)
     assert not [t for t in texts if MOBILE.search(t) or ID_NUMBER.search(t)]
     assert "510899********5956" in texts
-    # Phone and ID cells are text, the birth date a real date.
-    header = [c.value for c in sheet[1]]
+    # Phone and ID cells are text, the birth date a real date shown the Chinese way.
     column = header.index("身份证号")
-    ids = [row[column] for row in sheet.iter_rows(min_row=2) if row[column].value]
+    ids = [row[column] for row in sheet.iter_rows(min_row=3) if row[column].value]
     assert ids and all(c.data_type == "s" for c in ids)
-    birth = sheet.cell(row=2, column=header.index("出生日期") + 1)
+    birth = sheet.cell(row=3, column=header.index("出生日期") + 1)
     assert isinstance(birth.value, dt.datetime)
+    assert birth.number_format == 'yyyy"年"m"月"d"日"'
+
+
+def test_xlsx_roster_prints_readably_on_a4_landscape(school):
+    from liushou.documents.roster import XLSX_FONT_PT, XLSX_PAGE_UNITS
+
+    assert at(school, "roster").exit_code == 0
+    book = openpyxl.load_workbook(school / "reports" / "花名册.xlsx")
+    for sheet in book:
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and str(setup.paperSize) == sheet.PAPERSIZE_A4
+        assert sheet.print_title_rows == "$1:$2"
+        assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+        width = sum(d.width for d in sheet.column_dimensions.values())
+        # Fitting the width on the page never shrinks the text below 9 pt.
+        assert XLSX_FONT_PT * min(1.0, XLSX_PAGE_UNITS / width) >= 9, sheet.title
+        rows = list(sheet.iter_rows(min_row=2, max_row=2 + 27))
+        assert all(c.border.left.style == "thin" for row in rows for c in row)
+        assert all(c.font.size >= 9 for row in rows for c in row)
 
 
 def test_full_roster_has_the_numbers_and_warns(school):
@@ -329,19 +358,21 @@ def test_formula_cells_are_neutralised_in_csv_and_xlsx(tmp_path):
     assert cells["姓名"] == "'=HYPERLINK('http://x','点我')"
     assert cells["监护人"] == "'@SUM(1+1)（祖母）"
     assert cells["出生日期"] == "2008-03-04"
-    sheet = openpyxl.load_workbook(root / "reports" / "花名册.xlsx").active
-    cells = {h.value: c for h, c in zip(sheet[1], sheet[2])}
+    book = openpyxl.load_workbook(root / "reports" / "花名册.xlsx")
+    cells = {h.value: c for h, c in zip(book["基本情况"][2], book["基本情况"][3])}
     assert cells["姓名"].value == "'=HYPERLINK('http://x','点我')"
     assert cells["姓名"].data_type == "s"
+    cells = {h.value: c for h, c in zip(book["家庭联系"][2], book["家庭联系"][3])}
     assert cells["监护人"].value.startswith("'@")
-    assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+    for sheet in book:
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
 
 
 def test_writers_neutralise_without_the_cli():
     rows = [dict.fromkeys(COLUMNS, "") | {"序号": 1, "姓名": "=cmd", "父母务工地": "-x"}]
     assert "'=cmd" in roster_csv(rows).decode("utf-8-sig")
-    sheet = openpyxl.load_workbook(io.BytesIO(roster_xlsx(rows, "测试"))).active
-    values = [c.value for c in sheet[2]]
+    book = openpyxl.load_workbook(io.BytesIO(roster_xlsx(rows, "测试")))
+    values = [c.value for sheet in book for c in sheet[3]]
     assert "'=cmd" in values and "'-x" in values
 
 
@@ -384,6 +415,53 @@ def test_card_labels_every_archive_field(school):
         assert label in text
     for label in ("帮扶教师", "学习帮手", "重点帮扶", "个别方案", "计划免疫", "平安保险", "备注"):
         assert label in text
+
+
+def with_staff_phones(school: Path) -> None:
+    settings = school / "liushou.yaml"
+    text = settings.read_text(encoding="utf-8")
+    text = text.replace("staff: [周德明, ", 'staff: [{name: 周德明, phone: "13612345678"}, ', 1)
+    text = text.replace(" 赵国强,", ' {name: 赵国强, phone: "0839-5550123"},', 1)
+    settings.write_text(text, encoding="utf-8")
+
+
+def test_card_gives_the_school_and_mentor_phone_masked_unless_full(school):
+    with_staff_phones(school)
+    assert at(school, "card", CHILD_3_2, "-o", str(school / "card.docx")).exit_code == 0
+    text = docx_text(school / "card.docx")
+    assert "学校联系人（领导小组组长）：周德明　电话：136****5678" in text
+    assert "帮扶教师：赵国强　电话：0839-****0123" in text
+    assert at(school, "card", CHILD_3_2, "--full", "-o", str(school / "full.docx")).exit_code == 0
+    full = docx_text(school / "full.docx")
+    assert "电话：13612345678" in full and "电话：0839-5550123" in full
+
+
+def test_card_dates_are_chinese_and_nothing_is_left_blank(school):
+    at(school, "card", CHILD_3_2, "-o", str(school / "card.docx"))
+    document = docx.Document(str(school / "card.docx"))
+    rows = {row.cells[0].text: row.cells[1].text for row in document.tables[0].rows}
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", rows["出生日期"])
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", docx_text(school / "card.docx"))
+    assert all(value.strip() for value in rows.values())
+    for label in ("寄宿", "重点帮扶", "计划免疫完成", "平安保险"):
+        assert rows[label] in ("是", "否", "未填"), label
+    assert "未填" in rows.values()
+    # The photo box spans the first rows beside 编号 … 身份证号.
+    photo = document.tables[0].cell(0, 2)
+    assert photo.text.startswith("贴照片处") and document.tables[0].cell(4, 2)._tc is photo._tc
+
+
+def test_staff_entry_with_an_unquoted_phone_is_a_settings_error(school):
+    settings = school / "liushou.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("staff: [周德明, ", "staff: [{name: 周德明, phone: 13612345678}, ", 1),
+        encoding="utf-8",
+    )
+    result = at(school, "card", CHILD_3_2)
+    assert result.exit_code == 2
+    assert "周德明 的电话应加引号" in result.output
+    assert "13612345678" not in result.output
 
 
 @pytest.mark.parametrize(

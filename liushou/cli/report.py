@@ -14,7 +14,6 @@ from liushou.cli.common import (
     choice,
     library_errors,
     load_or_exit,
-    repo_root,
     write_document,
 )
 from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS
@@ -36,6 +35,9 @@ def report(
     with_names: bool = typer.Option(
         False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
     ),
+    internal: bool = typer.Option(
+        False, "--internal", help="附上各帮扶教师的完成情况（校内附件，不报送上级）。"
+    ),
     today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
@@ -43,7 +45,7 @@ def report(
     opts = apply_today(ctx, today)
     repo = load_or_exit(opts)
     with library_errors():
-        document = api.report(repo, term_name, opts.today, fmt, with_names)
+        document = api.report(repo, term_name, opts.today, fmt, with_names, internal)
     write_document(document, output, repo.root)
 
 
@@ -51,7 +53,7 @@ def report(
 def plan(
     ctx: typer.Context,
     term_name: str = typer.Option(
-        None, "--term", help="计划所针对的学期，如 2016-spring；默认为今天所在的学期。"
+        None, "--term", help="计划所针对的学期，如 2016-spring；默认为下一个学期。"
     ),
     fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）。"),
     output: Path = typer.Option(
@@ -65,7 +67,7 @@ def plan(
     """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
     choice(fmt, PLAN_WRITERS)
     opts = apply_today(ctx, today)
-    root = repo_root(opts)
+    repo = load_or_exit(opts)
     with library_errors():
-        document = api.plan(root, term_name, opts.today, fmt)
-    write_document(document, output, root)
+        document = api.plan(repo, term_name, opts.today, fmt)
+    write_document(document, output, repo.root)

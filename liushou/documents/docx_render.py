@@ -32,7 +32,7 @@ from liushou.documents.render import (
 )
 from liushou.documents.render import render as render_markdown
 from liushou.figures.metrics import DETAIL_LOGS, TermFigures
-from liushou.load.model import Settings
+from liushou.load.model import Repository, Settings
 from liushou.metricspec import METRICS
 from liushou.terms import Term, months
 
@@ -270,24 +270,37 @@ def report_charts(figures: TermFigures, title: bool = True) -> dict[str, bytes]:
 
 
 def report_docx(
-    figures: TermFigures, settings: Settings, root: Path | None, with_names: bool = False
+    figures: TermFigures,
+    settings: Settings,
+    root: Path | None,
+    with_names: bool = False,
+    repo: Repository | None = None,
+    internal: bool = False,
 ) -> bytes:
     """The term summary (工作总结) as a Word file, charts embedded.
 
+    `repo` gives the measure-by-measure facts; `internal` adds the per-mentor annex.
+
     Raises:
         RenderError: the template is missing or broken.
     """
-    context = report_context(figures, settings, with_names=with_names)
+    context = report_context(figures, settings, with_names=with_names, repo=repo, internal=internal)
     return render_docx(SUMMARY_DOCX, context, root, report_charts(figures, title=False))
 
 
-def plan_docx(term: Term, settings: Settings, root: Path | None) -> bytes:
-    """The term plan (工作计划) as a Word file.
+def plan_docx(
+    term: Term,
+    settings: Settings,
+    root: Path | None,
+    carried: list[dict] | None = None,
+    signed_on: dt.date | None = None,
+) -> bytes:
+    """The term plan (工作计划) as a Word file; `carried` and `signed_on` as in plan_context.
 
     Raises:
         RenderError: the template is missing or broken.
     """
-    return render_docx(PLAN_DOCX, plan_context(term, settings), root)
+    return render_docx(PLAN_DOCX, plan_context(term, settings, carried, signed_on), root)
 
 
 def write_report_charts(figures: TermFigures, folder: Path) -> list[Path]:

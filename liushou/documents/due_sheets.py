@@ -8,8 +8,9 @@ import io
 import json
 from typing import Any
 
-from liushou.documents.roster import grade_label, neutralise
+from liushou.documents.roster import neutralise
 from liushou.figures.due import KIND_ZH, DueItem, DueList
+from liushou.labels import class_label
 
 COLUMNS = (
     "类别",
@@ -30,9 +31,9 @@ PRIVACY_LINE = "本清单含儿童姓名，仅供校内关爱工作使用，请�
 WORKSHEET_TITLE = "留守儿童关爱工作待办清单（谈心记录表）"
 
 
-def class_label(item: DueItem) -> str:
-    """ "三年级2班", or what is known of it."""
-    return grade_label(item.grade) + (f"{item.klass}班" if item.klass is not None else "")
+def item_class_label(item: DueItem) -> str:
+    """ "三年级（2）班", or what is known of it."""
+    return class_label(item.grade, item.klass)
 
 
 def period_label(item: DueItem) -> str:
@@ -58,7 +59,7 @@ def row(item: DueItem) -> list[str]:
         what(item),
         item.child_id,
         item.name or "",
-        class_label(item),
+        item_class_label(item),
         item.mentor or "",
         item.risk or "",
         period_label(item),
@@ -287,7 +288,7 @@ def due_docx(due: DueList) -> bytes:
             cells = [
                 str(index),
                 item.name or item.child_id,
-                class_label(item),
+                item_class_label(item),
                 _sheet_item(item, due),
                 _short_date(item.deadline, due.today),
                 _short_date(item.last, due.today),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from liushou.figures.metrics import TermFigures
-from liushou.load.model import Settings
+from liushou.load.model import Repository, Settings
 from liushou.terms import Term
 
 STDOUT = Path("-")
@@ -36,51 +36,57 @@ class Document:
     notice: str | None = None  # one line for the person running the command (stderr)
 
 
-def _report_md(figures: TermFigures, settings: Settings, root: Path, with_names: bool) -> Document:
+def _report_md(
+    figures: TermFigures, repo: Repository, with_names: bool, internal: bool
+) -> Document:
     from liushou.documents.docx_render import CHART_FILES, report_charts
     from liushou.documents.render import render, report_context
 
-    text = render("工作总结.md.j2", report_context(figures, settings, with_names), root)
+    context = report_context(figures, repo.settings, with_names, repo=repo, internal=internal)
+    text = render("工作总结.md.j2", context, repo.root)
     charts = {CHART_FILES[key]: png for key, png in report_charts(figures).items()}
     return Document(text, Path("reports") / figures.term.name / "工作总结.md", charts)
 
 
 def _report_docx(
-    figures: TermFigures, settings: Settings, root: Path, with_names: bool
+    figures: TermFigures, repo: Repository, with_names: bool, internal: bool
 ) -> Document:
     from liushou.documents.docx_render import report_docx
 
-    data = report_docx(figures, settings, root, with_names=with_names)
+    data = report_docx(
+        figures, repo.settings, repo.root, with_names=with_names, repo=repo, internal=internal
+    )
     return Document(data, Path("reports") / figures.term.name / "工作总结.docx")
 
 
 def _report_json(
-    figures: TermFigures, settings: Settings, root: Path, with_names: bool
+    figures: TermFigures, repo: Repository, with_names: bool, internal: bool
 ) -> Document:
     return Document(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n", STDOUT)
 
 
-REPORT_WRITERS: dict[str, Callable[[TermFigures, Settings, Path, bool], Document]] = {
+REPORT_WRITERS: dict[str, Callable[[TermFigures, Repository, bool, bool], Document]] = {
     "md": _report_md,
     "docx": _report_docx,
     "json": _report_json,
 }
 
 
-def _plan_md(term: Term, settings: Settings, root: Path) -> Document:
+def _plan_md(term: Term, settings: Settings, root: Path, carried: list, today: Any) -> Document:
     from liushou.documents.render import plan_context, render
 
-    text = render("工作计划.md.j2", plan_context(term, settings), root)
+    text = render("工作计划.md.j2", plan_context(term, settings, carried, today), root)
     return Document(text, Path("reports") / term.name / "工作计划.md")
 
 
-def _plan_docx(term: Term, settings: Settings, root: Path) -> Document:
+def _plan_docx(term: Term, settings: Settings, root: Path, carried: list, today: Any) -> Document:
     from liushou.documents.docx_render import plan_docx
 
-    return Document(plan_docx(term, settings, root), Path("reports") / term.name / "工作计划.docx")
+    data = plan_docx(term, settings, root, carried, today)
+    return Document(data, Path("reports") / term.name / "工作计划.docx")
 
 
-PLAN_WRITERS: dict[str, Callable[[Term, Settings, Path], Document]] = {
+PLAN_WRITERS: dict[str, Callable[[Term, Settings, Path, list, Any], Document]] = {
     "md": _plan_md,
     "docx": _plan_docx,
 }

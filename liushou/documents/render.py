@@ -17,9 +17,9 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from liushou.figures.metrics import TermFigures
 from liushou.labels import class_key_label, grade_label
-from liushou.load.model import Settings
+from liushou.load.model import Repository, Settings
 from liushou.metricspec import METRIC_BY_KEY, METRICS
-from liushou.terms import Term, months
+from liushou.terms import Term
 
 BREAKDOWN_LABELS = {
     "by_guardianship": "监护类型",
@@ -55,13 +55,21 @@ def _zh_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def report_context(figures: TermFigures, settings: Settings, with_names: bool = False) -> dict:
+def report_context(
+    figures: TermFigures,
+    settings: Settings,
+    with_names: bool = False,
+    repo: Repository | None = None,
+    internal: bool = False,
+) -> dict:
     """The variables every summary template receives (documented in docs/templates.md).
 
     Args:
         figures: the computed figures of the term.
         settings: the school's settings (names of school, township, leader).
         with_names: include children's names in the lists of who missed what.
+        repo: the loaded repository, for the measure-by-measure facts (summary_facts).
+        internal: add the internal annex with the per-mentor figures (never sent upwards).
 
     Returns:
         A dict of plain values: no phones, ID numbers or addresses; names only if asked for.
@@ -128,7 +136,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
                         "period": row["period"],
                     }
                 )
-    return {
+    context = {
         "school": figures.school,
         "township": settings.township,
         "county": settings.county,
@@ -177,7 +185,12 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
         "missing": missing,
         "generated_on": _zh_date(figures.as_of),
         "limits": dict(settings.incident_limits_minutes),
+        "internal": internal,
     }
+    from liushou.documents.summary_facts import measure_context
+
+    context.update(measure_context(figures, settings, repo))
+    return context
 
 
 def _incident_outcome(incident: dict) -> str:
@@ -201,12 +214,26 @@ def _behind(rows: list[dict], standard_id: str | None, limit: int = 3) -> list[d
     return sorted(scored, key=lambda r: r["standards"][standard_id])[:limit]
 
 
-def plan_context(term: Term, settings: Settings) -> dict:
+def plan_context(
+    term: Term,
+    settings: Settings,
+    carried: list[dict] | None = None,
+    signed_on: dt.date | None = None,
+) -> dict:
     """The variables of the term plan template: goals, measures and the monthly schedule.
 
-    The schedule comes from liushou.yaml `plan` for the term; where it has no entry, a default
-    is drawn from the care standards and the term's months.
+    Args:
+        term: the term planned for.
+        settings: the school's settings.
+        carried: last term's shortfalls, [{"text", "step"}] (planning.carried_shortfalls);
+            they open the plan.
+        signed_on: the date under the signature (default: the term's first day).
+
+    The schedule comes from liushou.yaml `plan` for the term, with the calendar's fixed points
+    added once (planning.schedule).
     """
+    from liushou.documents.planning import schedule as plan_schedule
+
     targets = [
         {"key": key, "label": METRIC_BY_KEY[key].label, "target": value}
         for key, value in settings.targets.items()
@@ -222,11 +249,7 @@ def plan_context(term: Term, settings: Settings) -> dict:
         for s in settings.standards
     ]
     written = settings.plan.get(term.name)
-    term_months = [p.label for p in months(term, term.end)]
-    if written:
-        schedule = [{"month": m, "items": items} for m, items in sorted(written.items())]
-    else:
-        schedule = _default_schedule(term_months, settings)
+    schedule = plan_schedule(term, settings)
     return {
         "school": settings.school,
         "township": settings.township,
@@ -243,24 +266,9 @@ def plan_context(term: Term, settings: Settings) -> dict:
         "schedule": [{**row, "label": _month_label(row["month"])} for row in schedule],
         "schedule_from_settings": bool(written),
         "limits": dict(settings.incident_limits_minutes),
+        "carried": list(carried or []),
+        "signed_on": _zh_date(signed_on or term.start),
     }
-
-
-def _default_schedule(term_months: list[str], settings: Settings) -> list[dict]:
-    monthly = [s.name for s in settings.standards if s.every in ("month", "week")]
-    termly = [s.name for s in settings.standards if s.every == "term"]
-    schedule = []
-    for index, month in enumerate(term_months):
-        items = []
-        if index == 0:
-            items += ["摸底核实留守儿童名单，更新档案和联系卡", "调整帮扶教师结对名单"]
-        items += monthly
-        if index == max(len(term_months) - 2, 0):
-            items += termly
-        if index == len(term_months) - 1:
-            items += ["整理本学期档案和记录，撰写工作总结"]
-        schedule.append({"month": month, "items": items})
-    return schedule
 
 
 def _month_label(month: str) -> str:

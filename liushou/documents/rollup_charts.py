@@ -5,7 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from liushou.documents.charts import SIZE_INCHES, _draw, _Labels, guardianship_chart
+from liushou.documents.charts import SIZE_INCHES, _figure, _png, guardianship_chart
 from liushou.documents.rollup import MAX_BARS
 from liushou.figures.rollup import CountyFigures, below
 
@@ -38,10 +38,10 @@ def standard_schools_chart(figures: CountyFigures, sid: str, title: bool = True)
     target = standard["target"]
     height = max(SIZE_INCHES[1], 1.2 + BAR_INCHES * len(shown))
 
-    def paint(figure: Figure, labels: _Labels) -> None:
+    def paint(figure: Figure) -> None:
         figure.set_size_inches(SIZE_INCHES[0], height)
         axes = figure.add_subplot()
-        names = [labels.text(row["school"], f"school {n + 1}") for n, row in enumerate(shown)]
+        names = [row["school"] for row in shown]
         rates = [row["standards"][sid]["rate"] for row in shown]
         colors = [BELOW_COLOR if below(r, target) else AT_TARGET_COLOR for r in rates]
         # barh draws the first item at the bottom: reverse so the best school is on top.
@@ -52,7 +52,7 @@ def standard_schools_chart(figures: CountyFigures, sid: str, title: bool = True)
             color=BELOW_COLOR,
             linestyle="--",
             linewidth=1,
-            label=labels.pick("目标", "target") + f" {target * 100:.0f}%",
+            label=f"目标 {target * 100:.0f}%",
         )
         axes.set_xlim(0, 1.15)
         axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
@@ -60,17 +60,12 @@ def standard_schools_chart(figures: CountyFigures, sid: str, title: bool = True)
         if shown:
             axes.legend(loc="lower right", fontsize=9, frameon=True, framealpha=0.9)
         else:
-            axes.text(0.5, 0.5, labels.pick("没有数据", "no data"), transform=axes.transAxes)
+            axes.text(0.5, 0.5, "没有数据", transform=axes.transAxes)
         if title:
-            name = labels.text(standard["name"], sid)
-            suffix = (
-                labels.pick(f"（完成率最低的 {MAX_BARS} 所）", f" (lowest {MAX_BARS})")
-                if cut
-                else ""
-            )
-            axes.set_title(name + labels.pick("：各校完成率", ": rate by school") + suffix)
+            suffix = f"（完成率最低的 {MAX_BARS} 所）" if cut else ""
+            axes.set_title(standard["name"] + "：各校完成率" + suffix)
 
-    return _draw(paint)
+    return _png(_figure(paint))
 
 
 def county_charts(figures: CountyFigures, title: bool = True) -> dict[str, bytes]:

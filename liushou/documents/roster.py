@@ -278,12 +278,62 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
+# The xlsx roster is printed: its columns are split over two sheets so that each fits A4
+# landscape at a readable size (all 17 columns on one page would print at about 6 pt).
+XLSX_SHEETS = (
+    (
+        "基本情况",
+        (
+            "序号",
+            "编号",
+            "姓名",
+            "性别",
+            "出生日期",
+            "身份证号",
+            "年级",
+            "班级",
+            "留守类型",
+            "监护类型",
+            "帮扶教师",
+            "寄宿",
+            "重点帮扶",
+        ),
+    ),
+    (
+        "家庭联系",
+        (
+            "序号",
+            "姓名",
+            "年级",
+            "班级",
+            "监护人",
+            "监护人电话",
+            "父母务工地",
+            "父母电话",
+            "帮扶教师",
+        ),
+    ),
+)
+XLSX_FONT_PT = 10.5
+XLSX_MAX_WIDTH = 18  # wider text wraps inside its cell
+# Width units (one digit of the default font, about 1.9 mm) across A4 landscape inside 15 mm
+# margins; a sheet wider than this is scaled down to fit, by at most 140/160 (10.5 pt -> 9.2 pt).
+XLSX_PAGE_UNITS = 140
+SIGN_LINE = (
+    "填表人：______________　　　　审核人：______________　　　　填表日期：______年____月____日"
+)
+
+
 def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
-    """The roster as an Excel workbook: bold frozen header, fitted columns, text kept as text.
+    """The roster as an Excel workbook made to be printed and signed.
+
+    Two sheets, 基本情况 and 家庭联系, each with the title in its first row, the header in the
+    second (frozen and repeated on every printed page), thin borders round every cell, a
+    填表人/日期 line under the table, page numbers in the footer, A4 landscape at 100 %.
 
     Args:
         rows: from roster_rows.
-        title: shown in the workbook properties and the printed page header.
+        title: the title row and the workbook's title property.
 
     Returns:
         The .xlsx file's bytes. Every text cell is a string cell (so phone and ID numbers stay
@@ -291,43 +341,79 @@ def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     """
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
+    thin = Side(style="thin", color="000000")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    body_font = Font(name="宋体", size=XLSX_FONT_PT)
     book = Workbook()
-    sheet = book.active
-    sheet.title = "花名册"
+    book.remove(book.active)
     book.properties.title = title
     book.properties.creator = "liushou"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-    widths = [_display_width(c) for c in COLUMNS]
-    for r, row in enumerate(rows, start=2):
-        for c, column in enumerate(COLUMNS, start=1):
-            value = row.get(column, "")
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, dt.date):
-                cell.value = value
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, int) and not isinstance(value, bool):
-                cell.value = value
-            else:
-                text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
-                cell.value = text or None  # an empty string would be stored as a string cell
-                cell.number_format = "@"  # stays text when someone edits it
-            widths[c - 1] = max(widths[c - 1], _display_width(_cell_text(value)))
-    for c, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = min(width + 2, 50)
-    sheet.freeze_panes = "A2"
-    sheet.print_title_rows = "1:1"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.oddHeader.center.text = title.replace("&", "&&")
+    for name, columns in XLSX_SHEETS:
+        sheet = book.create_sheet(name)
+        last = get_column_letter(len(columns))
+        sheet.append([f"{title}（{name}）"])
+        sheet.merge_cells(f"A1:{last}1")
+        sheet["A1"].font = Font(name="黑体", size=16, bold=True)
+        sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+        sheet.row_dimensions[1].height = 30
+        sheet.append(list(columns))
+        for cell in sheet[2]:
+            cell.font = Font(name="黑体", size=XLSX_FONT_PT, bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = border
+        widths = [_display_width(c) for c in columns]
+        for r, row in enumerate(rows, start=3):
+            for c, column in enumerate(columns, start=1):
+                value = row.get(column, "")
+                cell = sheet.cell(row=r, column=c)
+                if isinstance(value, dt.date):
+                    cell.value = value
+                    cell.number_format = 'yyyy"年"m"月"d"日"'
+                    shown = _date_text(value)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    cell.value = value
+                    shown = str(value)
+                else:
+                    text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+                    cell.value = text or None  # an empty string would be stored as a string
+                    cell.number_format = "@"  # stays text when someone edits it
+                    shown = text
+                cell.font = body_font
+                cell.border = border
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+                widths[c - 1] = max(widths[c - 1], _display_width(shown))
+        widths = [
+            min(width + 1, 21 if column == "身份证号" else XLSX_MAX_WIDTH)
+            for width, column in zip(widths, columns)
+        ]
+        for c, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(c)].width = width
+        # Rows as tall as their wrapped text (LibreOffice and WPS keep a stored height).
+        for r in range(2, len(rows) + 3):
+            lines = max(
+                -(-_display_width(str(sheet.cell(row=r, column=c).value or "")) // (w - 1))
+                for c, w in enumerate(widths, start=1)
+            )
+            sheet.row_dimensions[r].height = max(lines, 1) * 14 + 4
+        sign_row = len(rows) + 4
+        sheet.cell(row=sign_row, column=1, value=SIGN_LINE).font = body_font
+        sheet.merge_cells(f"A{sign_row}:{last}{sign_row}")
+        sheet.freeze_panes = "A3"
+        sheet.print_title_rows = "1:2"
+        setup = sheet.page_setup
+        setup.orientation = "landscape"
+        setup.paperSize = sheet.PAPERSIZE_A4
+        # Fit the width on one page; the columns are chosen so that this stays near 100 %.
+        setup.fitToWidth = 1
+        setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_options.horizontalCentered = True
+        sheet.page_margins.left = sheet.page_margins.right = 0.6
+        sheet.page_margins.top = sheet.page_margins.bottom = 0.7
+        sheet.oddFooter.center.text = "第&P页，共&N页"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -353,14 +439,42 @@ _BODY_FONT = "宋体"
 _VALUE_FONT = "仿宋"
 
 
-def _flag(value: Any, yes: str, no: str) -> str:
-    return (yes if value else no) if isinstance(value, bool) else ""
+UNFILLED = "未填"
+PHOTO_BOX = "贴照片处\n（一寸免冠照）"
+PHOTO_ROWS = 5  # table rows the photo box spans: 编号, 姓名, 性别, 出生日期, 身份证号
+
+
+def _flag(value: Any, yes: str = "是", no: str = "否") -> str:
+    """是/否 for a yes-or-no field, 未填 when the record leaves it out."""
+    return (yes if value else no) if isinstance(value, bool) else UNFILLED
 
 
 def _date_text(value: Any) -> str:
-    return (
-        value.isoformat() if isinstance(value, dt.date) else ("" if value is None else str(value))
-    )
+    """A date as 2015年9月1日 (how documents write it); other values as text."""
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return "" if value is None else str(value)
+
+
+def contact_lines(child: Child, settings: Settings | None, full: bool = False) -> list[str]:
+    """Whom the family calls at school: the leader (for the school) and the child's mentor,
+    each with the phone given in liushou.yaml staff (masked unless `full`)."""
+    if settings is None:
+        return []
+    phones = settings.staff_phones
+
+    def line(role: str, name: str | None) -> str | None:
+        if not name:
+            return None
+        phone = phones.get(name)
+        shown = (phone if full else mask_phone(phone)) if phone else UNFILLED
+        return f"{role}：{name}　电话：{shown}"
+
+    lines = [
+        line("学校联系人（领导小组组长）", settings.leader),
+        line("帮扶教师", child.get("care.mentor")),
+    ]
+    return [x for x in lines if x]
 
 
 def _lines(*pairs: tuple[str, Any]) -> list[str]:
@@ -368,12 +482,16 @@ def _lines(*pairs: tuple[str, Any]) -> list[str]:
     return [f"{label}：{_date_text(v)}" for label, v in pairs if v not in (None, "", [])]
 
 
-def card_fields(child: Child, full: bool = False) -> list[tuple[str, list[str]]]:
-    """The card's rows: (label, lines of the value), every record field with a Chinese label.
+def card_fields(
+    child: Child, full: bool = False, settings: Settings | None = None
+) -> list[tuple[str, list[str]]]:
+    """The card's rows: (label, lines of the value), every record field with a Chinese label;
+    a field the record leaves empty reads 未填, a yes-or-no field 是/否/未填.
 
     Args:
         child: the child's record.
         full: phone and ID numbers in full; masked otherwise (SPEC §8).
+        settings: the school settings, for the school's and the mentor's phone (联系学校).
     """
     phone = (lambda v: str(v) if v else None) if full else (lambda v: mask_phone(v) or None)
     get = child.get
@@ -389,7 +507,7 @@ def card_fields(child: Child, full: bool = False) -> list[tuple[str, list[str]]]
         ("出生日期", [_date_text(get("birth_date"))]),
         ("身份证号", [(str if full else mask_id_number)(get("id_number") or "")]),
         ("年级班级", [child_class_label(child)]),
-        ("寄宿", [_flag(get("boarding", False), "寄宿", "走读")]),
+        ("寄宿", [_flag(get("boarding", False))]),
         ("入学日期", [_date_text(get("enrolled_on"))]),
         ("在校状态", [status]),
         ("家庭住址", [get("address") or ""]),
@@ -436,14 +554,15 @@ def card_fields(child: Child, full: bool = False) -> list[tuple[str, list[str]]]
         ("健康状况", [get("profile.health") or ""]),
         ("帮扶教师", [get("care.mentor") or ""]),
         ("学习帮手", [get("care.buddy") or ""]),
-        ("重点帮扶", [_flag(get("care.focus", False), "是", "否")]),
+        ("重点帮扶", [_flag(get("care.focus", False))]),
         ("个别方案", [get("care.plan") or ""]),
-        ("计划免疫", [_flag(get("care.vaccinated"), "已完成", "未完成")]),
-        ("平安保险", [_flag(get("care.insured"), "已参保", "未参保")]),
+        ("计划免疫完成", [_flag(get("care.vaccinated"))]),
+        ("平安保险", [_flag(get("care.insured"))]),
         ("建档同意", ["；".join(consent)]),
+        ("联系学校", contact_lines(child, settings, full)),
         ("备注", [get("notes") or ""]),
     ]
-    return [(label, lines or [""]) for label, lines in rows]
+    return [(label, [line or UNFILLED for line in lines] or [UNFILLED]) for label, lines in rows]
 
 
 def _set_font(target: Any, name: str) -> None:
@@ -467,7 +586,7 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
     """
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
@@ -501,20 +620,36 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
         run.font.size = Pt(16)
         _set_font(run, _BODY_FONT)
 
-        fields = card_fields(child, full=full)
-        table = document.add_table(rows=len(fields), cols=2)
+        fields = card_fields(child, full=full, settings=settings)
+        table = document.add_table(rows=len(fields), cols=3)
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         # Word reads cell widths, LibreOffice and WPS the grid's: set both.
-        table.columns[0].width, table.columns[1].width = Mm(30), Mm(140)
+        widths = (Mm(30), Mm(110), Mm(30))
+        for column, width in zip(table.columns, widths):
+            column.width = width
         for (label, lines), row in zip(fields, table.rows):
-            head, body = row.cells
-            head.width, body.width = Mm(30), Mm(140)
+            for cell, width in zip(row.cells, widths):
+                cell.width = width
+            head, body = row.cells[0], row.cells[1]
             head.paragraphs[0].add_run(label).bold = True
             for n, line in enumerate(lines):
                 paragraph = body.paragraphs[0] if n == 0 else body.add_paragraph()
                 _set_font(paragraph.add_run(line), _VALUE_FONT)
+        # The photo box beside the first rows (编号 to 身份证号); below it the value spans both.
+        photo_rows = min(PHOTO_ROWS, len(fields))
+        photo = table.cell(0, 2).merge(table.cell(photo_rows - 1, 2))
+        photo.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        for n, text in enumerate(PHOTO_BOX.split("\n")):
+            paragraph = photo.paragraphs[0] if n == 0 else photo.add_paragraph()
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = paragraph.add_run(text)
+            run.font.size = Pt(9)
+        for index in range(photo_rows):
+            table.rows[index].height = Mm(8)
+        for index in range(photo_rows, len(fields)):
+            table.cell(index, 1).merge(table.cell(index, 2))
         notice = document.add_paragraph()
         notice.paragraph_format.space_before = Pt(6)
         run = notice.add_run(CARD_NOTICE)

@@ -63,6 +63,8 @@ class Settings:
         default_factory=lambda: dict(DEFAULT_INCIDENT_LIMITS)
     )
     plan: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    staff_phones: dict[str, str] = field(default_factory=dict)  # shown on contact cards
+    top_grade: int | None = None
 
 
 @dataclass

@@ -15,6 +15,7 @@ from liushou.metricspec import DEFAULT_TARGETS, TARGET_KEYS
 from liushou.terms import PERIOD_KINDS, parse_term_name
 
 SETTINGS_FILE = "liushou.yaml"
+STAFF_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 KNOWN_KEYS = (
     "school",
     "township",
@@ -128,11 +129,10 @@ class _Reader:
         school = raw.get("school")
         if not isinstance(school, str) or not school.strip():
             self.fail("school", "必须填写学校名称 school（文本）")
-        staff = raw.get("staff")
-        if not isinstance(staff, list) or not staff or not all(isinstance(s, str) for s in staff):
-            self.fail("staff", "staff 应为教师姓名的列表，例如 staff: [林海燕, 李红]")
-            staff = []
+        staff, phones = self._staff(raw.get("staff"))
         settings = Settings(school=school if isinstance(school, str) else "", staff=list(staff))
+        # The staff's phones for the contact card (SPEC §2: an entry may be {name, phone}).
+        settings.staff_phones = phones
         for key in ("township", "county", "leader"):
             if key in raw and raw[key] is not None:
                 if isinstance(raw[key], str):
@@ -147,6 +147,39 @@ class _Reader:
             settings.standards = self._standards(raw["standards"])
         settings.plan = self._plan(raw.get("plan"))
         return settings
+
+    def _staff(self, value: Any) -> tuple[list[str], dict[str, str]]:
+        """Names in order, and the phones of the entries written as {name, phone}."""
+        entries = value if isinstance(value, list) else []
+        names: list[str] = []
+        phones: dict[str, str] = {}
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                names.append(entry["name"])
+                phone = entry.get("phone")
+                if isinstance(phone, int) and not isinstance(phone, bool):
+                    self.fail(
+                        "staff",
+                        f'{entry["name"]} 的电话应加引号写成文本，例如 phone: "13900001111"',
+                    )
+                elif phone is not None and not (
+                    isinstance(phone, str) and STAFF_PHONE.match(phone)
+                ):
+                    self.fail("staff", f"{entry['name']} 的电话应为 11 位手机号或带区号的固定电话")
+                elif phone:
+                    phones[entry["name"]] = phone
+            elif isinstance(entry, str):
+                names.append(entry)
+            else:
+                names = []
+                break
+        if not names:
+            self.fail(
+                "staff",
+                "staff 应为教师姓名的列表，例如 staff: [林海燕, 李红]，"
+                '也可写成 {name: 李红, phone: "13900001111"}',
+            )
+        return names, phones
 
     def _term_keys(self, section: str, value: Any) -> dict[str, Any]:
         if value is None:
