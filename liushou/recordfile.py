@@ -93,9 +93,7 @@ _TEMPLATE: tuple[tuple[str, str, Any, tuple], ...] = (
     ("consent", "监护人同意建档", None, (("by", "同意人", None), ("on", "同意日期", None))),
     ("notes", "备注", None, ()),
 )
-PHONE_KEYS = frozenset(
-    {"parents.phone", "parents.employer_phone", "guardian.phone", "id_number"}
-)
+PHONE_KEYS = frozenset({"parents.phone", "parents.employer_phone", "guardian.phone", "id_number"})
 _COMMENT_COLUMN = 34
 
 

@@ -76,7 +76,9 @@ def _read(path, suffix, is_header, sheet, closers) -> Table:
     elif suffix == ".csv":
         sheets = [(path.stem, lambda: _csv_rows(path))]
     else:
-        raise SheetError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv")
+        raise SheetError(
+            f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv"
+        )
     names = [name for name, _ in sheets]
     if sheet is not None and suffix != ".csv":
         if sheet not in names:
@@ -125,8 +127,7 @@ def _xlsx_sheets(path: Path, closers: list):
         def generate():
             try:
                 ws.reset_dimensions()  # some writers record a wrong size; read every row
-                for number, cells in enumerate(ws.iter_rows(values_only=True), start=1):
-                    yield number, cells
+                yield from enumerate(ws.iter_rows(values_only=True), start=1)
             except Exception as error:
                 raise SheetError(
                     f"读取 {path.name} 时出错：文件可能已损坏（{type(error).__name__}）"
@@ -148,7 +149,9 @@ def _xls_sheets(path: Path):
     try:
         book = xlrd.open_workbook(str(path))
     except Exception as error:
-        raise SheetError(f"无法读取 {path.name}：不是有效的 .xls 文件（{type(error).__name__}）") from None
+        raise SheetError(
+            f"无法读取 {path.name}：不是有效的 .xls 文件（{type(error).__name__}）"
+        ) from None
 
     def rows(ws):
         def generate():
