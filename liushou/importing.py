@@ -29,7 +29,7 @@ from .model import Repository
 from .recordfile import RecordWriteError, new_record_text, record_path, replace_file, write_new_file
 from .roster import coarse_place, mask_id_number, mask_phone
 from .schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
-from .sheets import Table, header_key, read_table
+from .sheets import Table, header_candidates, header_key, read_table
 from .yamledit import EditError, edit_record
 from .yamlsource import ParsedYaml
 
@@ -171,7 +171,7 @@ class RosterPlan:
 
 def is_roster_header(keys: list[str]) -> bool:
     """The roster's header row is the first holding 姓名."""
-    return "姓名" in keys
+    return any("姓名" in header_candidates(k) for k in keys)
 
 
 def read_roster(path: Path, sheet: str | None = None) -> Table:
@@ -196,7 +196,9 @@ def plan_roster(table: Table, repo: Repository) -> RosterPlan:
         key = header_key(header)
         if not key:
             continue
-        column = ROSTER_HEADERS.get(key)
+        column = next(
+            (ROSTER_HEADERS[k] for k in header_candidates(key) if k in ROSTER_HEADERS), None
+        )
         if column is None:
             plan.unknown_headers.append(header)
         elif column.key in seen_keys:

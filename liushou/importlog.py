@@ -24,7 +24,7 @@ from .importvalues import (
 from .logs import LOG_SPECS, MAIN_DATE
 from .model import Repository
 from .recordfile import RecordWriteError, replace_file, write_new_file
-from .sheets import SheetError, Table, decode_text, header_key, read_table
+from .sheets import SheetError, Table, decode_text, header_candidates, header_key, read_table
 
 # Chinese headers of SPEC §10 and §4 -> the log column they mean. "_name", "_class" and
 # "_grade" only help find the child_id (姓名 + 班级 when exactly one child matches).
@@ -90,11 +90,12 @@ class LogNameError(ValueError):
 def _column(log: str, key: str) -> str | None:
     """The log column (or helper) a normalised header means for this log, or None."""
     columns = LOG_SPECS[log].columns
-    name = LOG_HEADERS.get(key, key)
-    if name in columns:
-        return name
-    if name in ("_name", "_class", "_grade") and "child_id" in columns:
-        return name
+    for candidate in header_candidates(key):
+        name = LOG_HEADERS.get(candidate, candidate)
+        if name in columns:
+            return name
+        if name in ("_name", "_class", "_grade") and "child_id" in columns:
+            return name
     return None
 
 

@@ -193,7 +193,7 @@ def parse_phone(cell: Any) -> str:
         digits = str(int(number)) if number == int(number) else ""
         if MOBILE.match(digits):
             return digits
-        if 9 <= len(digits) <= 11 and digits[0] != "1":
+        if 9 <= len(digits) <= 11:
             raise CellError(
                 "座机号被 Excel 存成了数字，开头的 0 已经丢失：请把该列设为文本格式，"
                 "按“区号-号码”重新填写"

@@ -41,6 +41,15 @@ def header_key(text: Any) -> str:
     return _SPACES.sub("", str(text if text is not None else "")).translate(_BRACKETS)
 
 
+_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def header_candidates(key: str) -> tuple[str, ...]:
+    """A normalised header, then the same without bracketed notes ("出生日期(年月日)" → 出生日期)."""
+    bare = _NOTE.sub("", key)
+    return (key, bare) if bare and bare != key else (key,)
+
+
 def read_table(
     path: Path, is_header: Callable[[list[str]], bool], sheet: str | None = None
 ) -> Table:
