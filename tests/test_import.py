@@ -260,7 +260,9 @@ def test_id_conflict_and_header_problems(tmp_path):
     rows = [["学号", "姓名", "性别", "出生日期"], ["X1", "张小梅", "女", "2008-03-04"]]
     result = run("-C", str(root), "import", "roster", str(write_xlsx(tmp_path / "b.xlsx", rows)))
     assert result.exit_code == 1
-    assert "第 3 行：姓名和出生日期与已有档案 2015030107 相符，但学号不同；请核对学号" in result.output
+    assert (
+        "第 3 行：姓名和出生日期与已有档案 2015030107 相符，但学号不同；请核对学号" in result.output
+    )
 
 
 def test_matching_by_id_number_and_by_name_and_birth_date(tmp_path):
@@ -283,7 +285,10 @@ def test_matching_by_id_number_and_by_name_and_birth_date(tmp_path):
 def test_masking_of_phones_and_id_numbers_in_the_plan(tmp_path):
     root = repo(tmp_path)
     number = id_number("20080304", "002")
-    rows = [["学号", "姓名", "身份证号", "父亲电话"], ["2015030107", "张小梅", number, "0839-5371785"]]
+    rows = [
+        ["学号", "姓名", "身份证号", "父亲电话"],
+        ["2015030107", "张小梅", number, "0839-5371785"],
+    ]
     result = run("-C", str(root), "import", "roster", str(write_xlsx(tmp_path / "a.xlsx", rows)))
     assert result.exit_code == 0, result.output
     assert f"    身份证号：（空） → 510899********{number[-4:]}\n" in result.output
@@ -464,7 +469,10 @@ def test_log_header_missing_a_required_column(tmp_path):
     sheet = write_xlsx(tmp_path / "a.xlsx", [["日期", "内容"], ["2015-10-09", "谈心"]], title=None)
     result = run("-C", str(root), "import", "log", "talks", str(sheet))
     assert result.exit_code == 1
-    assert "  第 1 行：表头缺少必需的列：child_id、staff（需要：date、child_id、staff）\n" in result.output
+    assert (
+        "  第 1 行：表头缺少必需的列：child_id、staff（需要：date、child_id、staff）\n"
+        in result.output
+    )
 
 
 # --- the shipped examples -----------------------------------------------------------------

@@ -94,7 +94,11 @@ def test_every_class_form_reads_back(klass, grade, data):
     assert parse_class(plain) == (None, klass)
     with_grade = data.draw(
         st.sampled_from(
-            [f"{CN[grade]}年级（{klass}）班", f"{grade}年级{klass}班", f"{grade}年级 ( {klass} ) 班"]
+            [
+                f"{CN[grade]}年级（{klass}）班",
+                f"{grade}年级{klass}班",
+                f"{grade}年级 ( {klass} ) 班",
+            ]
         )
     )
     assert parse_class(with_grade) == (grade, klass)
