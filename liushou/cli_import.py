@@ -6,14 +6,13 @@ from pathlib import Path
 
 import typer
 
-from .api import load
 from .cli import TODAY_OPTION, _apply_today, _fail, app, settings_failure
-from .importing import format_roster_plan, plan_roster, read_roster, write_roster_plan
+from .importing import format_roster_plan, load_records, plan_roster, read_roster, write_roster_plan
 from .importlog import LogNameError, format_log_plan, plan_log, read_log_sheet, write_log_plan
 from .logs import LOG_SPECS
 from .model import Repository
 from .recordfile import RecordWriteError
-from .settings import SettingsError, find_root
+from .settings import SettingsError
 from .sheets import SheetError
 
 import_app = typer.Typer(
@@ -27,12 +26,10 @@ WRITE_OPTION = typer.Option(False, "--write", help="按预览的内容写入（�
 
 def _repository(repo: Path) -> Repository:
     try:
-        root = find_root(repo)
         # No cache: a dry run writes nothing, not even the cache.
-        loaded, _ = load(root, use_cache=False)
+        return load_records(repo)
     except SettingsError as error:
         raise settings_failure(error) from None
-    return loaded
 
 
 @import_app.command("roster")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import csv
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,11 +26,13 @@ from .importvalues import (
     parse_phone,
     split_interests,
 )
+from .loader import LogFiles, assemble, load_children, read_sources
 from .model import Repository
 from .recordfile import RecordWriteError, new_record_text, record_path, replace_file, write_new_file
 from .roster import coarse_place, mask_id_number, mask_phone
 from .schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
-from .sheets import Table, header_candidates, header_key, read_table
+from .settings import find_root, load_settings
+from .sheets import SheetError, Table, decode_text, header_candidates, header_key, read_table
 from .yamledit import EditError, edit_record
 from .yamlsource import ParsedYaml
 
@@ -167,6 +170,31 @@ class RosterPlan:
     @property
     def empty(self) -> bool:
         return not self.new and not self.changed
+
+
+def load_records(start: Path) -> Repository:
+    """Load settings and child records only: an import never needs the logs' rows parsed.
+
+    Raises:
+        SettingsError: liushou.yaml is missing or wrong.
+    """
+    root = find_root(start)
+    sources = read_sources(root)
+    settings = load_settings(root, sources.settings, [])
+    children = load_children(sources, None)
+    headers = {}
+    for name, rel in sources.log_files.items():
+        # Only the header row: a standard's `where` may name an extra column of the file.
+        try:
+            with open(root / rel, "rb") as handle:
+                first = handle.readline()
+            text, _ = decode_text(first, rel)
+            headers[name] = tuple(c.strip() for c in next(csv.reader([text]), []))
+        except (OSError, SheetError, csv.Error):
+            continue
+    logs = LogFiles(headers=headers, files=dict(sources.log_files))
+    repo, _ = assemble(sources, settings, children, logs)
+    return repo
 
 
 def is_roster_header(keys: list[str]) -> bool:
