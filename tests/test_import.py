@@ -563,3 +563,58 @@ def test_edit_inserts_missing_keys_in_spec_order():
     assert lines[lines.index("class: 1") + 1] == "boarding: true"
     assert '  - relation: 父亲\n    phone: "13800001111"\n  - relation: 母亲' in edited
     assert edited.endswith("care:\n  mentor: 周老师\n  buddy: 小王\n")
+
+
+def test_incidents_datetimes_and_activity_participants(tmp_path):
+    root = repo(tmp_path)
+    incidents = [
+        ["发生时间", "学号", "summary", "guardian_notified_at", "reported_at"],
+        [dt.datetime(2015, 11, 3, 8, 5), "2015030107", "课间摔伤", "2015/11/3 8:20", None],
+        ["2015年11月4日 9:00", "2015030107", "发烧", "2015-11-04 8:30", None],
+    ]
+    sheet = write_xlsx(tmp_path / "事件.xlsx", incidents, title=None)
+    result = run("-C", str(root), "import", "log", "incidents", str(sheet), "--write")
+    assert result.exit_code == 1
+    assert "  第 3 行：guardian_notified_at 早于 occurred_at\n" in result.output
+    assert (root / "logs/incidents.csv").read_text("utf-8-sig").splitlines() == [
+        "occurred_at,child_id,summary,guardian_notified_at,parents_notified_at,reported_at",
+        "2015-11-03 08:05,2015030107,课间摔伤,2015-11-03 08:20,,",
+    ]
+    activities = [
+        ["日期", "活动名称", "类别", "参加对象"],
+        ["2015-10-01", "国庆主题班会", "主题班会", "全体"],
+        ["2015-10-02", "亲情通话", "其他", "2015030107、 2015030107"],
+        ["2015-10-03", "读书会", "其他", "2015030107;nobody"],
+    ]
+    sheet = write_xlsx(tmp_path / "活动.xlsx", activities, title=None)
+    result = run("-C", str(root), "import", "log", "activities", str(sheet), "--write")
+    assert result.exit_code == 1
+    assert "  第 4 行：参加对象中的编号 nobody 没有对应的儿童档案\n" in result.output
+    assert (root / "logs/activities.csv").read_text("utf-8-sig").splitlines()[1:] == [
+        "2015-10-01,国庆主题班会,主题班会,全体,",
+        "2015-10-02,亲情通话,其他,2015030107;2015030107,",
+    ]
+    assert_checks_clean(root)
+
+
+def test_sheet_choice(tmp_path):
+    root = repo(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["本表由教务处填写"])
+    for title, name in (("一班", "张小梅"), ("二班", "李四")):
+        ws = book.create_sheet(title)
+        ws.append(["姓名", "出生日期", "家庭住址"])
+        ws.append([name, "2008-03-04", "测试镇新村"])
+    book.save(tmp_path / "多表.xlsx")
+    first = run("-C", str(root), "import", "roster", str(tmp_path / "多表.xlsx"))
+    assert first.output.startswith("花名册：多表.xlsx（工作表“一班”，表头在第 1 行）\n")
+    assert "修改档案：1 份" in first.output
+    second = run(
+        "-C", str(root), "import", "roster", str(tmp_path / "多表.xlsx"), "--sheet", "二班"
+    )
+    assert second.exit_code == 1
+    assert (
+        "  第 2 行：新儿童缺少必填项：性别、年级、班级、入学日期、留守类型、监护类型\n"
+        in second.output
+    )
