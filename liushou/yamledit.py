@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -120,7 +121,34 @@ def edit_record(text: str, changes: dict[str, Any]) -> str:
             _set(inner, parts[1], value, _order((parts[0],)))
     out = io.StringIO()
     yaml.dump(data, out)
-    return out.getvalue()
+    return _realign(text, out.getvalue())
+
+
+_COMMENTED = re.compile(r"^(?P<body>.*?\S)(?P<gap> +)(?P<comment>#[^\"']*)$")
+
+
+def _realign(before: str, after: str) -> str:
+    """Put the end-of-line comments of changed lines back in their display column.
+
+    ruamel keeps a comment's column in characters; a Chinese value is two columns wide on
+    screen, so a filled-in line's comment would drift right of its neighbours.
+    """
+    kept = set(before.splitlines())
+    lines = []
+    for line in after.splitlines(keepends=True):
+        match = _COMMENTED.match(line.rstrip("\n"))
+        if line.rstrip("\n") not in kept and match and match["body"].count('"') % 2 == 0:
+            column = len(match["body"]) + len(match["gap"])
+            pad = max(column - _width(match["body"]), 1)
+            line = f"{match['body']}{' ' * pad}{match['comment']}" + (
+                "\n" if line.endswith("\n") else ""
+            )
+        lines.append(line)
+    return "".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _set_parent(data: CommentedMap, relation: str, key: str, value: Any, top) -> None:

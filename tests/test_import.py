@@ -618,3 +618,13 @@ def test_sheet_choice(tmp_path):
         "  第 2 行：新儿童缺少必填项：性别、年级、班级、入学日期、留守类型、监护类型\n"
         in second.output
     )
+
+
+def test_filled_in_lines_keep_their_comments_in_column():
+    text = new_record_text({"id": "a1", "name": "x"})
+    edited = edit_record(text, {"address": "某村", "notes": "a # b"})
+    changed = [b for a, b in zip(text.splitlines(), edited.splitlines()) if a != b]
+    assert changed == [
+        "address: 某村                     # 家庭详细地址",
+        "notes: 'a # b'                    # 备注",
+    ]
