@@ -1,0 +1,92 @@
+"""The `liushou import roster` and `liushou import log` commands: options → plan → text → exit code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .cli import TODAY_OPTION, _apply_today, _fail, app, settings_failure
+from .importing import format_roster_plan, load_records, plan_roster, read_roster, write_roster_plan
+from .importlog import LogNameError, format_log_plan, plan_log, read_log_sheet, write_log_plan
+from .logs import LOG_SPECS
+from .model import Repository
+from .recordfile import RecordWriteError
+from .settings import SettingsError
+from .sheets import SheetError
+
+import_app = typer.Typer(
+    help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+WRITE_OPTION = typer.Option(False, "--write", help="按预览的内容写入（默认只预览，不写任何文件）。")
+
+
+def _repository(repo: Path) -> Repository:
+    try:
+        # No cache: a dry run writes nothing, not even the cache.
+        return load_records(repo)
+    except SettingsError as error:
+        raise settings_failure(error) from None
+
+
+@import_app.command("roster")
+def import_roster(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="花名册文件：.xlsx、.xls 或 .csv（UTF-8 或 GB18030）。"),
+    sheet: str = typer.Option(
+        None, "--sheet", help="工作表名称（默认：第一个有“姓名”表头的工作表）。"
+    ),
+    write: bool = WRITE_OPTION,
+    today: str = TODAY_OPTION,
+) -> None:
+    """导入花名册：新建儿童档案，更新已有档案中变化的字段。
+
+    按学号匹配已有档案，没有学号时按身份证号，再按姓名加出生日期。退出码：0 全部可导入，
+    1 有的行被拒绝（其余行照常导入），2 文件无法读取或用法错误。
+    """
+    opts = _apply_today(ctx, today)
+    try:
+        table = read_roster(file, sheet)
+    except SheetError as error:
+        raise _fail(str(error)) from None
+    repo = _repository(opts.repo)
+    plan = plan_roster(table, repo)
+    if write and not plan.empty:
+        try:
+            write_roster_plan(plan, repo.root)
+        except RecordWriteError as error:
+            raise _fail(str(error)) from None
+    typer.echo(format_roster_plan(plan, written=write), nl=False)
+    raise typer.Exit(plan.exit_code)
+
+
+@import_app.command("log")
+def import_log(
+    ctx: typer.Context,
+    log: str = typer.Argument(..., help=f"日志名称：{'、'.join(LOG_SPECS)}。"),
+    file: Path = typer.Argument(..., help="记录表文件：.xlsx、.xls 或 .csv（UTF-8 或 GB18030）。"),
+    write: bool = WRITE_OPTION,
+    today: str = TODAY_OPTION,
+) -> None:
+    """导入工作记录（谈心、家访、家校联系……），追加到 logs/<LOG>.csv。
+
+    已导入过的行（各列都与已有的一行相同）自动跳过，重复导入同一文件不会重复写入。
+    退出码同 import roster。
+    """
+    opts = _apply_today(ctx, today)
+    try:
+        table = read_log_sheet(log, file)
+    except (SheetError, LogNameError) as error:
+        raise _fail(str(error)) from None
+    repo = _repository(opts.repo)
+    try:
+        plan = plan_log(log, table, repo, opts.today)
+        if write and not plan.empty:
+            write_log_plan(plan, repo.root)
+    except (SheetError, RecordWriteError) as error:
+        raise _fail(str(error)) from None
+    typer.echo(format_log_plan(plan, written=write), nl=False)
+    raise typer.Exit(plan.exit_code)
