@@ -14,19 +14,18 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-import liushou.cli_import  # noqa: F401  (registers the import commands)
 from liushou.api import check_repository
 from liushou.cli import app
-from liushou.findings import ERROR
-from liushou.recordfile import (
+from liushou.edit.recordfile import (
     RecordWriteError,
     new_record_text,
     record_path,
     write_new_file,
     write_new_record,
 )
-from liushou.schema import id_check_digit
-from liushou.yamledit import edit_record
+from liushou.edit.yamledit import edit_record
+from liushou.findings import ERROR
+from liushou.load.schema import id_check_digit
 
 from .repo_factory import CHILD, EXAMPLE, copy_example, write_repo
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liushou.importvalues import (
+from liushou.edit.importvalues import (
     CellError,
     parse_class,
     parse_date,

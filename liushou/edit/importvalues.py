@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from .schema import ID_NUMBER, ID_PATTERN, LANDLINE, MOBILE, id_check_digit
-from .sheets import excel_serial_date, header_key
+from liushou.edit.sheets import excel_serial_date, header_key
+from liushou.load.schema import ID_NUMBER, ID_PATTERN, LANDLINE, MOBILE, id_check_digit
 
 
 class CellError(Exception):

@@ -6,14 +6,28 @@ from pathlib import Path
 
 import typer
 
-from .cli import TODAY_OPTION, _apply_today, _fail, app, settings_failure
-from .importing import format_roster_plan, load_records, plan_roster, read_roster, write_roster_plan
-from .importlog import LogNameError, format_log_plan, plan_log, read_log_sheet, write_log_plan
-from .logs import LOG_SPECS
-from .model import Repository
-from .recordfile import RecordWriteError
-from .settings import SettingsError
-from .sheets import SheetError
+from liushou.cli.common import TODAY_OPTION, app, settings_failure
+from liushou.cli.common import apply_today as _apply_today
+from liushou.cli.common import fail as _fail
+from liushou.edit.importing import (
+    format_roster_plan,
+    load_records,
+    plan_roster,
+    read_roster,
+    write_roster_plan,
+)
+from liushou.edit.importlog import (
+    LogNameError,
+    format_log_plan,
+    plan_log,
+    read_log_sheet,
+    write_log_plan,
+)
+from liushou.edit.recordfile import RecordWriteError
+from liushou.edit.sheets import SheetError
+from liushou.load.model import Repository
+from liushou.load.settings import SettingsError
+from liushou.logspec import LOGS
 
 import_app = typer.Typer(
     help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。",
@@ -66,7 +80,7 @@ def import_roster(
 @import_app.command("log")
 def import_log(
     ctx: typer.Context,
-    log: str = typer.Argument(..., help=f"日志名称：{'、'.join(LOG_SPECS)}。"),
+    log: str = typer.Argument(..., help=f"日志名称：{'、'.join(LOGS)}。"),
     file: Path = typer.Argument(..., help="记录表文件：.xlsx、.xls 或 .csv（UTF-8 或 GB18030）。"),
     write: bool = WRITE_OPTION,
     today: str = TODAY_OPTION,

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .importing import Problem, _closing, _problem_lines
-from .importvalues import (
+from liushou.edit.importing import Problem, _closing, _problem_lines
+from liushou.edit.importvalues import (
     CellError,
     cell_text,
     is_empty,
@@ -21,10 +21,17 @@ from .importvalues import (
     parse_grade,
     parse_id,
 )
-from .logs import LOG_SPECS, MAIN_DATE
-from .model import Repository
-from .recordfile import RecordWriteError, replace_file, write_new_file
-from .sheets import SheetError, Table, decode_text, header_candidates, header_key, read_table
+from liushou.edit.recordfile import RecordWriteError, replace_file, write_new_file
+from liushou.edit.sheets import (
+    SheetError,
+    Table,
+    decode_text,
+    header_candidates,
+    header_key,
+    read_table,
+)
+from liushou.load.model import Repository
+from liushou.logspec import LOGS
 
 # Chinese headers of SPEC §10 and §4 -> the log column they mean. "_name", "_class" and
 # "_grade" only help find the child_id (姓名 + 班级 when exactly one child matches).
@@ -89,7 +96,7 @@ class LogNameError(ValueError):
 
 def _column(log: str, key: str) -> str | None:
     """The log column (or helper) a normalised header means for this log, or None."""
-    columns = LOG_SPECS[log].columns
+    columns = LOGS[log].columns
     for candidate in header_candidates(key):
         name = LOG_HEADERS.get(candidate, candidate)
         if name in columns:
@@ -105,9 +112,9 @@ def read_log_sheet(log: str, path: Path) -> Table:
     Raises:
         LogNameError: an unknown log. SheetError: the file cannot be read.
     """
-    if log not in LOG_SPECS:
-        raise LogNameError(f"未知的日志 {log}，应为：{'、'.join(LOG_SPECS)}")
-    main = MAIN_DATE[log]
+    if log not in LOGS:
+        raise LogNameError(f"未知的日志 {log}，应为：{'、'.join(LOGS)}")
+    main = LOGS[log].main_date
     return read_table(path, lambda keys: any(_column(log, k) == main for k in keys))
 
 
@@ -145,7 +152,7 @@ def plan_log(log: str, table: Table, repo: Repository, today: dt.date) -> LogPla
     """Plan appending a sheet's rows to logs/LOG.csv.
 
     Args:
-        log: a key of LOG_SPECS ("talks").
+        log: a key of LOGS ("talks").
         table: from read_log_sheet().
         repo: the loaded repository (children for child_id, settings, the root).
         today: rows dated after it are refused.
@@ -153,7 +160,7 @@ def plan_log(log: str, table: Table, repo: Repository, today: dt.date) -> LogPla
     Returns:
         The LogPlan. Raises SheetError when the existing log file cannot be decoded.
     """
-    spec = LOG_SPECS[log]
+    spec = LOGS[log]
     target = f"logs/{log}.csv"
     plan = LogPlan(log, table.source, table.sheet, table.header_row, target)
     columns: list[tuple[int, str]] = []
@@ -241,7 +248,7 @@ class _ChildResolver:
 
 
 def _row(log, number, cells, columns, resolver, today) -> tuple[dict[str, str], list[Problem]]:
-    spec = LOG_SPECS[log]
+    spec = LOGS[log]
     values: dict[str, str] = {}
     helpers: dict[str, Any] = {}
     problems = []
@@ -256,12 +263,12 @@ def _row(log, number, cells, columns, resolver, today) -> tuple[dict[str, str], 
         try:
             if column in spec.datetimes:
                 moment = parse_datetime(cell)
-                if column == MAIN_DATE[log] and moment.date() > today:
+                if column == LOGS[log].main_date and moment.date() > today:
                     raise CellError(f"是将来的日期（今天是 {today.isoformat()}）")
                 values[column] = moment.strftime("%Y-%m-%d %H:%M")
             elif column in spec.dates:
                 day = parse_datetime(cell).date()
-                if column == MAIN_DATE[log] and day > today:
+                if column == LOGS[log].main_date and day > today:
                     raise CellError(f"是将来的日期（今天是 {today.isoformat()}）")
                 values[column] = day.isoformat()
             elif column == "child_id":
@@ -328,7 +335,7 @@ def format_log_plan(plan: LogPlan, written: bool = False, shown_rows: int = 20) 
     if plan.dropped_columns:
         lines.append(f"{plan.target} 没有这些列，其内容不导入：{'、'.join(plan.dropped_columns)}")
     lines.append(f"新增记录：{len(plan.rows)} 行")
-    main = MAIN_DATE[plan.log]
+    main = LOGS[plan.log].main_date
     for number, values in plan.rows[:shown_rows]:
         who = values.get("child_id") or values.get("title", "")
         staff = values.get("staff", values.get("kind", ""))
@@ -356,7 +363,7 @@ def write_log_plan(plan: LogPlan, root: Path) -> Path:
         raise RecordWriteError(f"无法读取 {plan.target}：{error.strerror or error}") from None
     create = not header
     if create:
-        header = list(LOG_SPECS[plan.log].columns)
+        header = list(LOGS[plan.log].columns)
     columns = [_column(plan.log, header_key(h)) or h for h in header]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator=newline)

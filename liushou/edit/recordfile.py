@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from .schema import CHILD_FIELDS
+from liushou.load.schema import CHILD_FIELDS
 
 # (key, comment, default, nested keys) in the order of SPEC §3, with §11's optional keys.
 _PARENT_KEYS = (

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .findings import ERROR
-from .importvalues import (
+from liushou.documents.roster import coarse_place, mask_id_number, mask_phone
+from liushou.edit.importvalues import (
     CellError,
     cell_text,
     is_empty,
@@ -26,15 +26,28 @@ from .importvalues import (
     parse_phone,
     split_interests,
 )
-from .loader import LogFiles, assemble, load_children, read_sources
-from .model import Repository
-from .recordfile import RecordWriteError, new_record_text, record_path, replace_file, write_new_file
-from .roster import coarse_place, mask_id_number, mask_phone
-from .schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
-from .settings import find_root, load_settings
-from .sheets import SheetError, Table, decode_text, header_candidates, header_key, read_table
-from .yamledit import EditError, edit_record
-from .yamlsource import ParsedYaml
+from liushou.edit.recordfile import (
+    RecordWriteError,
+    new_record_text,
+    record_path,
+    replace_file,
+    write_new_file,
+)
+from liushou.edit.sheets import (
+    SheetError,
+    Table,
+    decode_text,
+    header_candidates,
+    header_key,
+    read_table,
+)
+from liushou.edit.yamledit import EditError, edit_record
+from liushou.findings import ERROR
+from liushou.load.loader import LogFiles, assemble, load_children, read_sources
+from liushou.load.model import Repository
+from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
+from liushou.load.settings import find_root, load_settings
+from liushou.load.yamlsource import ParsedYaml
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-from .schema import CHILD_FIELDS
+from liushou.load.schema import CHILD_FIELDS
 
 _QUOTED = ("phone", "employer_phone", "id_number")
 _PARENT_ORDER = ("relation", "name", "phone", "work_place", "employer", "employer_phone")
