@@ -17,6 +17,11 @@ STATUSES = ("在校", "转出", "辍学", "休学", "毕业")
 LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
 PARENT_RELATIONS = ("父亲", "母亲")
+RISK_LEVELS = ("绿", "黄", "橙", "红")
+# Guardianships where the parents entrusted care to another adult, who must tell the school in
+# writing (未成年人保护法 art. 23, SPEC §11).
+ENTRUSTED_GUARDIANSHIPS = ("隔代监护", "寄养监护", "其他")
+ADULT_AGE = 18
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -52,6 +57,9 @@ _GUARDIAN = {
     "phone": Field("phone"),
     "health": Field("str"),
     "literacy": Field("str"),
+    "entrusted_on": Field("date"),
+    "notice_on": Field("date"),
+    "agreement": Field("bool"),
 }
 
 CHILD_FIELDS: dict[str, Field] = {
@@ -96,6 +104,7 @@ CHILD_FIELDS: dict[str, Field] = {
             "plan": Field("str"),
             "vaccinated": Field("bool"),
             "insured": Field("bool"),
+            "risk": Field("str", enum=RISK_LEVELS),
         },
     ),
     "consent": Field("map", children={"by": Field("str"), "on": Field("date")}),
@@ -115,7 +124,7 @@ _EXPECTED = {
 }
 
 # Keys whose position a check across files reports (duplicate ids, unknown mentors).
-CROSS_FILE_KEYS = ("id", "care.mentor")
+CROSS_FILE_KEYS = ("id", "care.mentor", "guardianship", "status")
 
 
 class _Context:
@@ -317,6 +326,8 @@ def _check_record(record: dict[str, Any], stem: str, ctx: _Context) -> None:
     if age is not None and not 0 < age < 130:
         ctx.add("LS116", "guardian.age", field="guardian.age", expected="合理的年龄")
         del record["guardian"]["age"]
+    elif age is not None and age < ADULT_AGE:
+        ctx.add("LS311", "guardian.age", age=ADULT_AGE)
     status = record.get("status")
     if status and status != "在校" and "status_date" not in record:
         if "status_date" not in ctx.parsed.invalid:
