@@ -13,7 +13,7 @@ from pathlib import Path
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
 from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS, ROSTER_WRITERS, Document
-from liushou.figures.metrics import TermFigures, compute
+from liushou.figures.metrics import TermFigures, compute, open_duties
 from liushou.findings import Finding
 from liushou.load import cache as cache_mod
 from liushou.load.loader import (
@@ -182,7 +182,13 @@ def plan(root: Path, term_name: str | None, today: dt.date, fmt: str = "md") -> 
     """
     settings = load_settings(root)
     term = resolve_term(term_name, settings, today)
-    return PLAN_WRITERS[fmt](term, settings, root)
+    # The legal duties still open when the term begins (or today, for a plan written ahead)
+    # become the plan's first items; a folder with only liushou.yaml has none.
+    duties = None
+    if (find_root(root) / "children").is_dir():
+        repo, _ = load(root)
+        duties = open_duties(repo, min(today, term.start))
+    return PLAN_WRITERS[fmt](term, settings, root, duties)
 
 
 def cards(

@@ -583,6 +583,7 @@ def build_summary() -> bytes:
     b.tag("else")
     b.p("本学期没有关爱活动记录。")
     b.tag("endif")
+    duties_section(b)
 
     b.h1("三、存在问题")
     b.tag("set ns = namespace(n=0)")
@@ -671,6 +672,59 @@ def build_summary() -> bytes:
     )
     mark_fit_columns(b.table(headers, cells, "m in mentors", [1] * len(headers), annex=True))
     return save(doc)
+
+
+def duties_section(b: Builder) -> None:
+    """（六）依法履职情况: the legal duties of SPEC §11 (the `duties` variable), counts only."""
+    b.h2("（六）依法履职情况")
+    b.p(
+        "依照《中华人民共和国未成年人保护法》和国务院关于加强农村留守儿童关爱保护工作的意见，"
+        "本学期我校履行法定职责的情况如下。"
+    )
+    b.p(
+        "1.委托照护书面告知。{% if duties.notice_needed %}由祖辈、亲友或他人照护的留守儿童共"
+        "{{ duties.notice_needed }}人，学校已收到父母书面告知{{ duties.notice_with }}人"
+        "（{{ duties.notice_rate | pct }}），其中签订委托照护协议{{ duties.agreements }}人"
+        "{% if duties.notice_missing %}；尚有{{ duties.notice_missing }}人的父母未书面告知，"
+        "须督促补交，已列入下学期工作计划{% endif %}。{% else %}本学期没有需要父母书面告知"
+        "委托照护情况的留守儿童。{% endif %}"
+    )
+    b.p(
+        "2.无人监护儿童。{% if duties.unattended %}截至{{ as_of_zh }}，无人监护的留守儿童"
+        "{{ duties.unattended }}人，其中{{ duties.unattended_paired }}人已落实帮扶教师（代理家长）"
+        "负责日常照护。无人监护须立即报告乡镇人民政府，并督促父母落实委托照护。{% else %}"
+        "本学期没有无人监护的留守儿童。{% endif %}"
+    )
+    b.tag("if duties.incident_kinds")
+    b.p(
+        "3.突发事件与强制报告。本学期发生突发事件{{ incidents.count }}起："
+        "{% for k in duties.incident_kinds %}{{ k.kind }}{{ k.count }}起"
+        "{% if not loop.last %}，{% endif %}{% endfor %}。{% if duties.mandatory %}其中走失、"
+        "侵害等强制报告情形{{ duties.mandatory }}起，在{{ limits.authority }}分钟内上报"
+        "{{ duties.mandatory_reported }}起{% if duties.mandatory_reported == duties.mandatory %}"
+        "，均按时上报{% endif %}。{% endif %}"
+    )
+    b.table(
+        ["类别", "起数", "按时处置", "按时上报"],
+        ["{{ k.kind }}", "{{ k.count }}", "{{ k.on_time }}", "{{ k.reported }}"],
+        "k in duties.incident_kinds",
+        [48, 36, 36, 36],
+        left=(0,),
+    )
+    b.tag("else")
+    b.p("3.突发事件与强制报告。本学期未发生突发事件。")
+    b.tag("endif")
+    b.p(
+        "4.控辍保学。{% if duties.dropouts or duties.effort_rows %}本学期辍学"
+        "{{ duties.dropouts }}人，学期内复学{{ duties.returned }}人。{% if duties.effort_rows %}"
+        "学校对辍学学生开展劝返{{ duties.effort_rows }}次（{% for e in duties.efforts %}"
+        "{{ e.action }}{{ e.count }}次{% if not loop.last %}，{% endif %}{% endfor %}），涉及"
+        "{{ duties.effort_children }}人{% for s in duties.return_standards %}；“{{ s.name }}”"
+        "应完成{{ s.due }}人次，已完成{{ s.done }}人次（{{ s.rate | pct }}）{% endfor %}。"
+        "{% else %}本学期没有劝返记录，须立即补做并按月记录。{% endif %}{% if duties.pursued %}"
+        "截至{{ as_of_zh }}仍有{{ duties.pursued }}人未复学，下学期继续每月劝返，直至复学。"
+        "{% endif %}{% else %}本学期没有辍学学生。{% endif %}"
+    )
 
 
 # ---------------------------------------------------------------------------- 工作计划

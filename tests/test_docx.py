@@ -117,6 +117,7 @@ def test_summary_headings_follow_the_markdown_sections(summary):
         "（三）资助与健康",
         "（四）突发事件处置",
         "（五）关爱活动",
+        "（六）依法履职情况",
         "（一）分班级",
         "（二）分帮扶教师",
     ]
@@ -173,7 +174,7 @@ def test_summary_tables_carry_the_figures(summary):
         "100.0%",
     ]
     assert row_starting(document, "建档率") == ["建档率", "92.6%", "100.0%"]
-    assert row_starting(document, "突发事件按时处置率") == ["突发事件按时处置率", "50.0%", "—"]
+    assert row_starting(document, "突发事件按时处置率") == ["突发事件按时处置率", "66.7%", "—"]
     activity = row_starting(document, "2015年10月16日")
     assert activity[1:] == ["我的情绪我做主", "心理健康课", "10"]
     text = all_text(summary)
@@ -194,6 +195,7 @@ def test_per_class_and_per_mentor_tables_have_a_column_per_standard(summary):
         "每月与父母联系一次",
         "每月与监护人沟通一次",
         "每学期家访一次",
+        "每月劝返一次",
     ]
     assert row_starting(document, "二年级（2）班")[:5] == [
         "二年级（2）班",

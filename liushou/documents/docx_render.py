@@ -281,13 +281,15 @@ def report_docx(
     return render_docx(SUMMARY_DOCX, context, root, report_charts(figures, title=False))
 
 
-def plan_docx(term: Term, settings: Settings, root: Path | None) -> bytes:
+def plan_docx(
+    term: Term, settings: Settings, root: Path | None, duties: dict[str, int] | None = None
+) -> bytes:
     """The term plan (工作计划) as a Word file.
 
     Raises:
         RenderError: the template is missing or broken.
     """
-    return render_docx(PLAN_DOCX, plan_context(term, settings), root)
+    return render_docx(PLAN_DOCX, plan_context(term, settings, duties), root)
 
 
 def write_report_charts(figures: TermFigures, folder: Path) -> list[Path]:
@@ -537,6 +539,20 @@ def sample_figures(settings: Settings, term: Term) -> TermFigures:
         joined=1,
         left_behind_ended=1,
         students_total=20,
+        duties={
+            "notice": [1, 2],
+            "unattended": 1,
+            "incidents_by_kind": {"走失": 1},
+            "dropouts": 1,
+            "returned": 0,
+            "agreements": 1,
+            "unattended_paired": 1,
+            "incident_kinds": [{"kind": "走失", "count": 1, "on_time": 0, "reported": 0}],
+            "efforts": {"电话劝返": 1},
+            "effort_rows": 1,
+            "effort_children": 1,
+            "pursued": 1,
+        },
     )
 
 

@@ -67,20 +67,26 @@ REPORT_WRITERS: dict[str, Callable[[TermFigures, Settings, Path, bool], Document
 }
 
 
-def _plan_md(term: Term, settings: Settings, root: Path) -> Document:
+def _plan_md(
+    term: Term, settings: Settings, root: Path, duties: dict[str, int] | None = None
+) -> Document:
     from liushou.documents.render import plan_context, render
 
-    text = render("工作计划.md.j2", plan_context(term, settings), root)
+    text = render("工作计划.md.j2", plan_context(term, settings, duties), root)
     return Document(text, Path("reports") / term.name / "工作计划.md")
 
 
-def _plan_docx(term: Term, settings: Settings, root: Path) -> Document:
+def _plan_docx(
+    term: Term, settings: Settings, root: Path, duties: dict[str, int] | None = None
+) -> Document:
     from liushou.documents.docx_render import plan_docx
 
-    return Document(plan_docx(term, settings, root), Path("reports") / term.name / "工作计划.docx")
+    data = plan_docx(term, settings, root, duties)
+    return Document(data, Path("reports") / term.name / "工作计划.docx")
 
 
-PLAN_WRITERS: dict[str, Callable[[Term, Settings, Path], Document]] = {
+# Each writer also takes `duties`, the open legal duties (figures.metrics.open_duties) or None.
+PLAN_WRITERS: dict[str, Callable[..., Document]] = {
     "md": _plan_md,
     "docx": _plan_docx,
 }

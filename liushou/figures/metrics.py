@@ -651,6 +651,8 @@ def _aid(log: _Log, rows: np.ndarray) -> tuple[dict[str, dict[str, Any]], dict[s
 
 # ---------------------------------------------------------------------------- duties (§11)
 
+EFFORTS = tuple(action for action in RETURN_ACTIONS if action != RETURNED)  # 复学 is the outcome
+
 
 def empty_duties() -> dict[str, Any]:
     """The duties block of a term with nothing in it (every key the templates read)."""
@@ -685,8 +687,8 @@ def _duties(
     detail for the summary: agreements (of the notices, 委托照护协议 signed), unattended_paired
     (unattended children with a mentor), incident_kinds [{kind, count, on_time, reported}] where
     reported counts those reported to the authorities within the limit, efforts (action -> rows
-    of returns.csv dated in [start, as-of]), effort_rows, effort_children (distinct children of
-    those rows) and pursued (dropouts still out at the as-of date: 辍学 with no 复学 yet).
+    of returns.csv dated in [start, as-of], 复学 aside), effort_rows, effort_children (distinct
+    children of those rows) and pursued (dropouts still out at the as-of date: 辍学 with no 复学 yet).
     """
     entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
     noticed = entrusted & (roster.notice_day <= end)
@@ -711,8 +713,9 @@ def _duties(
         reported = "authority" not in incident["missing"] + incident["late"]
         entry["reported"] += int(reported)
     order = [kind for kind in INCIDENT_KINDS if kind in kinds]
-    efforts_rows = returns.within(start, end)
-    actions = returns.column("action").to_numpy()[efforts_rows]
+    actions_all = returns.column("action").to_numpy()
+    efforts_rows = returns.within(start, end) & np.isin(actions_all, EFFORTS)
+    actions = actions_all[efforts_rows]
     efforts = Counter(actions.tolist())
     return {
         "notice": [int(noticed.sum()), int(entrusted.sum())],
@@ -723,10 +726,36 @@ def _duties(
         "agreements": int((noticed & agreement).sum()),
         "unattended_paired": int((unattended & roster.paired).sum()),
         "incident_kinds": [{"kind": kind, **kinds[kind]} for kind in order],
-        "efforts": {a: int(efforts[a]) for a in RETURN_ACTIONS if efforts[a]},
-        "effort_rows": int(sum(efforts[a] for a in RETURN_ACTIONS)),
+        "efforts": {a: int(efforts[a]) for a in EFFORTS if efforts[a]},
+        "effort_rows": int(sum(efforts[a] for a in EFFORTS)),
         "effort_children": len(set(returns.pos[efforts_rows].tolist())),
         "pursued": int(still_out.sum()),
+    }
+
+
+def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
+    """The legal duties still open on `day` (SPEC §11), for the next plan's first items.
+
+    Returns:
+        {"notice_missing": children in care with an entrusted guardianship and no written
+        notice by `day`, "unattended": children in care with 无人监护, "dropouts_out": 辍学
+        children whose status_date is ≤ `day` with no later 复学 row by `day`}; counts only.
+    """
+    roster = _Roster(repo.children)
+    today = day.toordinal()
+    population = roster.in_care_on(today)
+    entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
+    back = _return_days(roster, _Log.of(repo, "returns", roster))
+    out = (
+        (roster.status == "辍学")
+        & (roster.status_day > -_FOREVER)
+        & (roster.status_day <= today)
+        & ~(back <= today)
+    )
+    return {
+        "notice_missing": int((entrusted & ~(roster.notice_day <= today)).sum()),
+        "unattended": int((population & (roster.guardianship == "无人监护")).sum()),
+        "dropouts_out": int(out.sum()),
     }
 
 
