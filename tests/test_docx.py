@@ -205,7 +205,7 @@ def test_per_class_and_per_mentor_tables_have_a_column_per_standard(summary):
         "63.2%",
     ]
     assert row_starting(document, "帮扶教师")[2:] == header[4:]
-    assert row_starting(document, "周德明")[1:] == ["1", "100.0%", "100.0%", "—", "100.0%"]
+    assert row_starting(document, "周德明")[1:] == ["1", "100.0%", "100.0%", "—", "100.0%", "—"]
     # Columns sized by content and filling the text width (156 mm).
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "班级")
     widths = [cell.width for cell in table.rows[1].cells]

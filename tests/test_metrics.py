@@ -1070,6 +1070,7 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
                 "monthly-parent-contact": 0.0,
                 "monthly-guardian-contact": 0.0,
                 "term-visit": 0.0,
+                "monthly-return-effort": None,
             },
         }
     }
