@@ -23,7 +23,7 @@ from liushou.documents.output import (
 )
 from liushou.errors import TermError, UsageError
 from liushou.figures.due import DueList, compute_due
-from liushou.figures.metrics import term_figures
+from liushou.figures.metrics import open_duties, term_figures
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key
 from liushou.load import cache as cache_mod
@@ -190,7 +190,10 @@ def plan(repo: Repository, term_name: str | None, today: dt.date, fmt: str = "md
     else:
         term = resolve_term(term_name, repo.settings, today)
     carried = carried_shortfalls(repo, term, today)
-    return PLAN_WRITERS[fmt](term, repo.settings, repo.root, carried, today)
+    # The legal duties still open when the term begins (or today, for a plan written ahead)
+    # become the plan's first items.
+    duties = open_duties(repo, min(today, term.start))
+    return PLAN_WRITERS[fmt](term, repo.settings, repo.root, carried, today, duties)
 
 
 def cards(

@@ -88,6 +88,31 @@ _CODES = [
     Code("LS304", ERROR, "日期在今天之后", "{column} 是将来的日期（今天是 {today}）"),
     Code("LS305", WARNING, "重复的记录行", "与第 {first} 行完全相同"),
     Code("LS306", WARNING, "记录在在校期间之外", "{column} 在该儿童{when}"),
+    Code(
+        "LS310",
+        WARNING,
+        "缺少委托照护书面告知",
+        "父母应书面告知学校委托照护情况：{guardianship}的儿童缺少 guardian.notice_on"
+        "（学校收到书面告知的日期）",
+    ),
+    Code(
+        "LS311",
+        WARNING,
+        "监护人未成年",
+        "监护人年龄不满 {age} 周岁，不具备监护能力，请落实有能力的委托照护人",
+    ),
+    Code(
+        "LS312",
+        WARNING,
+        "无人监护",
+        "在校儿童无人监护：须立即报告并落实监护（不满十六周岁的儿童不得脱离监护单独生活）",
+    ),
+    Code(
+        "LS313",
+        WARNING,
+        "辍学儿童已复学",
+        "{file} 第 {line} 行记录该儿童已复学：请把 status 改回 在校",
+    ),
     # LS4xx: log values
     Code("LS401", ERROR, "必填列为空", "必填列 {column} 为空"),
     Code("LS402", ERROR, "日期无法识别", "{column} 无法识别，应写成 {expected}"),
@@ -100,6 +125,12 @@ _CODES = [
     Code("LS404", ERROR, "取值不在允许范围", "{column} 的值不在允许范围内，应为：{allowed}"),
     Code("LS405", ERROR, "金额无效", "amount 应为不小于 0 的数字（单位：元）"),
     Code("LS406", ERROR, "通报时间早于发生时间", "{column} 早于事件发生时间 occurred_at"),
+    Code(
+        "LS407",
+        ERROR,
+        "强制报告事件未上报",
+        "{kind}事件属于强制报告范围，必须填写上报时间 reported_at",
+    ),
     # LS5xx: closed terms (SPEC §10 close)
     Code(
         "LS501",

@@ -98,6 +98,26 @@ def _notified_after_occurrence(frame: pd.DataFrame, spec: LogSpec) -> list:
     ]
 
 
+# Incidents a school must report to the authorities at once (强制报告, 未成年人保护法 art. 11).
+MANDATORY_REPORT_KINDS = ("走失", "侵害")
+INCIDENT_KINDS = ("意外伤害", "疾病", "走失", "欺凌", "侵害", "其他")
+RETURN_ACTIONS = ("电话劝返", "家访劝返", "书面报告", "复学")
+RETURNED = "复学"  # the returns.csv action that ends a dropout's return efforts
+
+
+def _mandatory_report(frame: pd.DataFrame, spec: LogSpec) -> list:
+    """LS407: a 走失 or 侵害 incident must carry the time it was reported (reported_at)."""
+    if "kind" not in frame:
+        return []
+    mandatory = frame["kind"].isin(MANDATORY_REPORT_KINDS)
+    unreported = frame["reported_at"].isna() if "reported_at" in frame else mandatory
+    at = "reported_at" if "reported_at" in frame else "kind"
+    return [
+        (mandatory & unreported & (frame["kind"] == kind), "LS407", at, {"kind": kind})
+        for kind in MANDATORY_REPORT_KINDS
+    ]
+
+
 LOGS: dict[str, LogSpec] = {
     spec.name: spec
     for spec in (
@@ -176,12 +196,22 @@ LOGS: dict[str, LogSpec] = {
             "incidents",
             "突发事件记录",
             ("occurred_at", "child_id", "summary"),
-            ("guardian_notified_at", "parents_notified_at", "reported_at"),
+            ("guardian_notified_at", "parents_notified_at", "reported_at", "kind"),
+            enums=(("kind", INCIDENT_KINDS),),
             dates=(),
             datetimes=("occurred_at", "guardian_notified_at", "parents_notified_at", "reported_at"),
             free_text=(),
             care=True,
-            rules=(_notified_after_occurrence,),
+            rules=(_notified_after_occurrence, _mandatory_report),
+        ),
+        # 劝返记录 (控辍保学): efforts to bring a dropout back, dated after the child left, so
+        # not a care log (care=False: LS306 would flag every row).
+        LogSpec(
+            "returns",
+            "劝返记录",
+            ("date", "child_id", "staff", "action"),
+            ("summary",),
+            enums=(("action", RETURN_ACTIONS),),
         ),
     )
 }

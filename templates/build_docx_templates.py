@@ -607,9 +607,6 @@ def build_summary() -> bytes:
     return save(doc)
 
 
-# ---------------------------------------------------------------------------- 工作计划
-
-
 def build_plan() -> bytes:
     doc = new_document("关爱留守儿童工作计划")
     b = Builder(doc)

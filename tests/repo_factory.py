@@ -37,6 +37,7 @@ guardian:
   address: 测试镇测试村一组
   phone: "13900000002"
   health: 良好
+  notice_on: 2014-08-25
 profile:
   personality: 内向
   interests: [画画]

@@ -58,15 +58,15 @@ CHILD_CASES = {
     ),
     "duplicate key": ("grade: 2", "grade: 2\ngrade: 3", (6, "LS003")),
     "tab indentation": ("  type: 父母均外出", "\ttype: 父母均外出", (10, "LS004")),
-    "focus without plan": ("  mentor: 周老师", "  mentor: 周老师\n  focus: true", (32, "LS301")),
-    "mentor not in staff": ("  mentor: 周老师", "  mentor: 郑老师", (31, "LS203")),
+    "focus without plan": ("  mentor: 周老师", "  mentor: 周老师\n  focus: true", (33, "LS301")),
+    "mentor not in staff": ("  mentor: 周老师", "  mentor: 郑老师", (32, "LS203")),
     "unsupervised without mentor": (
         "guardianship: 隔代监护",
         "guardianship: 无人监护",
         None,
     ),
-    "archive field missing": ("  interests: [画画]\n", "", (26, "LS303")),
-    "interests not a list": ("  interests: [画画]", "  interests: 画画", (28, "LS102")),
+    "archive field missing": ("  interests: [画画]\n", "", (27, "LS303")),
+    "interests not a list": ("  interests: [画画]", "  interests: 画画", (29, "LS102")),
     "parents not a list": ("parents:\n  - relation", "parents:\n    relation", (13, "LS102")),
 }
 

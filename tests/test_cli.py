@@ -31,7 +31,7 @@ def test_example_passes_check():
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["errors"] == 0
-    assert {f["code"] for f in doc["findings"]} == {"LS303"}
+    assert {f["code"] for f in doc["findings"]} == {"LS303", "LS310", "LS312", "LS313"}
 
 
 def test_clean_repository_prints_nothing(tmp_path):

@@ -127,6 +127,7 @@ def test_summary_headings_follow_the_markdown_sections(summary):
         "（七）办好监护人培训",
         "（八）健康与资助",
         "（九）安全教育和突发事件处置",
+        "（十）依法履职情况",
         "（一）主要指标",
         "（二）关爱制度落实情况",
         "（三）分班级",
@@ -187,7 +188,7 @@ def test_summary_tables_carry_the_figures(summary):
         "100.0%",
     ]
     assert row_starting(document, "建档率") == ["建档率", "92.6%", "100.0%"]
-    assert row_starting(document, "突发事件按时处置率") == ["突发事件按时处置率", "50.0%", "—"]
+    assert row_starting(document, "突发事件按时处置率") == ["突发事件按时处置率", "66.7%", "—"]
     text = all_text(summary)
     assert "我校共有留守儿童27人，占全校学生312人的8.7%。" in text
     assert "其中2016年1月8日的1起未按时处置（通知父母超时）。" in text
@@ -218,6 +219,7 @@ def test_per_class_and_per_mentor_tables_have_a_column_per_standard(internal_sum
         "每月与父母联系一次",
         "每月与监护人沟通一次",
         "每学期家访一次",
+        "每月劝返一次",
     ]
     assert row_starting(document, "二年级（2）班")[:5] == [
         "二年级（2）班",
@@ -227,7 +229,7 @@ def test_per_class_and_per_mentor_tables_have_a_column_per_standard(internal_sum
         "63.2%",
     ]
     assert row_starting(document, "帮扶教师")[2:] == header[4:]
-    assert row_starting(document, "周德明")[1:] == ["1", "100.0%", "100.0%", "—", "100.0%"]
+    assert row_starting(document, "周德明")[1:] == ["1", "100.0%", "100.0%", "—", "100.0%", "—"]
     # Columns sized by content and filling the text width (156 mm).
     table = next(t for t in document.tables if t.rows[0].cells[0].text == "班级")
     widths = [cell.width for cell in table.rows[1].cells]
@@ -569,9 +571,11 @@ def test_chart_lines_differ_by_marker_and_dash_style(example):
     figure = charts.standard_figure(figures)
     lines = [ln for ln in figure.axes[0].get_lines() if ln.get_label()[0] != "_"]
     monthly = [ln for ln in lines if ln.get_linestyle() != "None" and "目标" not in ln.get_label()]
-    assert len(monthly) == 3
-    assert len({ln.get_marker() for ln in monthly}) == 3
-    assert len({str(ln.get_linestyle()) for ln in monthly}) == 3
+    expected = sum(entry["every"] == "month" for entry in figures.standards.values())
+    assert len(monthly) == expected == 4
+    assert len({ln.get_marker() for ln in monthly}) == expected
+    # get_linestyle() names a custom dash "-." too; the dash pattern itself tells them apart.
+    assert len({str(ln._unscaled_dash_pattern) for ln in monthly}) == expected
 
 
 def test_report_charts_are_written_beside_the_summary(example, tmp_path):

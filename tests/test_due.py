@@ -386,3 +386,15 @@ def test_every_format_runs_for_a_filter():
 def test_help_is_chinese():
     result = run("due", "--help")
     assert result.exit_code == 0 and "待办" in result.stdout
+
+
+def test_return_effort_follows_the_dropout_from_status_date_until_it_returns(example):
+    """yl-2010-0107 dropped out on 2015-12-07 (efforts 12-09, 12-21, 01-06; back 01-18)."""
+    before = compute_due(example, dt.date(2015, 12, 1), standard_id="monthly-return-effort")
+    assert pairs(before, "open", "monthly-return-effort") == set()
+    dropped = compute_due(example, dt.date(2015, 12, 8), standard_id="monthly-return-effort")
+    assert pairs(dropped, "open", "monthly-return-effort") == {"yl-2010-0107"}
+    item = next(i for i in dropped.items if i.item == "monthly-return-effort")
+    assert (item.deadline, item.remaining) == (dt.date(2015, 12, 31), 1)
+    back = compute_due(example, dt.date(2016, 1, 20), standard_id="monthly-return-effort")
+    assert [i for i in back.items if i.item == "monthly-return-effort"] == []

@@ -89,7 +89,7 @@ def test_three_commits_with_exact_masked_changes(repo):
     assert FieldChange("id", "（无）", "c1") in created.changes
     assert FieldChange("parents[父亲].phone", "（无）", "139****0001") in created.changes
     assert FieldChange("address", "（无）", "测试镇****") in created.changes
-    assert len(created.changes) == 26  # every leaf of the new record
+    assert len(created.changes) == 27  # every leaf of the new record (repo_factory.CHILD)
     assert edited.changes == [
         FieldChange("guardian.address", "测试镇****", "测试镇****"),
         FieldChange("guardian.phone", "139****0002", "137****5678"),

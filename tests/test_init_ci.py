@@ -135,7 +135,7 @@ def test_gitlab_report(spoiled):
     assert [(r["check_name"], r["severity"], r["location"]) for r in report] == [
         ("LS303", "minor", {"path": "children/c1.yaml", "lines": {"begin": 13}}),
         ("LS108", "major", {"path": "children/c1.yaml", "lines": {"begin": 16}}),
-        ("LS303", "minor", {"path": "children/c1.yaml", "lines": {"begin": 26}}),
+        ("LS303", "minor", {"path": "children/c1.yaml", "lines": {"begin": 27}}),
     ]
     assert all(
         set(r) == {"description", "check_name", "fingerprint", "severity", "location"}
@@ -165,7 +165,7 @@ def test_sarif_report_is_valid(spoiled):
         (r["ruleId"], r["level"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
         for r in run_["results"]
     ]
-    assert found == [("LS303", "warning", 13), ("LS108", "error", 16), ("LS303", "warning", 26)]
+    assert found == [("LS303", "warning", 13), ("LS108", "error", 16), ("LS303", "warning", 27)]
     for r in run_["results"]:
         assert ids[r["ruleIndex"]] == r["ruleId"]
     assert "13900000001" not in result.stdout

@@ -1028,6 +1028,7 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
         "breakdowns",
         "mentors",
         "counts",
+        "duties",
     ]
     assert list(data["counts"]) == list(data["metrics"])
     assert data["counts"]["left_behind_share"] == [2, 40]
@@ -1046,6 +1047,7 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
         "monthly-parent-contact",
         "monthly-guardian-contact",
         "term-visit",
+        "monthly-return-effort",
     ]
     assert all(
         set(entry) == {"name", "due", "done", "rate", "target"}
@@ -1068,6 +1070,7 @@ def test_to_json_has_exactly_the_contract_keys_and_no_personal_data():
                 "monthly-parent-contact": 0.0,
                 "monthly-guardian-contact": 0.0,
                 "term-visit": 0.0,
+                "monthly-return-effort": None,
             },
         }
     }

@@ -56,8 +56,16 @@ def to_pdf(paths: list[Path], folder: Path) -> None:
     # A private profile: a user's running LibreOffice or its settings never interfere.
     profile = (folder / "profile").as_uri()
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(folder), *map(str, paths)],
+        [
+            SOFFICE,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            *map(str, paths),
+        ],
         check=True,
         capture_output=True,
         timeout=300,

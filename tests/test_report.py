@@ -95,8 +95,12 @@ def test_summary_is_organised_around_the_measures(example):
 
 def test_summary_problems_are_said_once_each_with_its_own_step(example):
     text = summary_text(example)
-    problems = re.findall(r"^\d+\.(.+)$", text.split("## 三、存在的问题")[1].split("## 四")[0], re.M)
-    steps = re.findall(r"^\d+\.(.+)$", text.split("## 四、下一步工作打算")[1].split("## 附件")[0], re.M)
+    problems = re.findall(
+        r"^\d+\.(.+)$", text.split("## 三、存在的问题")[1].split("## 四")[0], re.M
+    )
+    steps = re.findall(
+        r"^\d+\.(.+)$", text.split("## 四、下一步工作打算")[1].split("## 附件")[0], re.M
+    )
     assert len(problems) == len(steps) == 10
     assert len(set(steps)) == len(steps)
     assert sum("缺15人次" in p for p in problems) == 1
@@ -230,11 +234,19 @@ def test_json_follows_spec_section_7(example):
         "breakdowns",
         "mentors",
         "counts",
+        "duties",
     ]
+    assert doc["duties"] == {
+        "notice": [19, 22],
+        "unattended": 1,
+        "incidents_by_kind": {"意外伤害": 1, "疾病": 1, "走失": 1},
+        "dropouts": 1,
+        "returned": 1,
+    }
     assert doc["counts"]["archive_rate"] == [25, 27]
     assert doc["counts"]["retention_rate"] == [28, 29]
     assert doc["counts"]["left_behind_share"] == [27, 312]
-    assert doc["counts"]["incident_on_time_rate"] == [1, 2]
+    assert doc["counts"]["incident_on_time_rate"] == [2, 3]  # the 走失 row of SPEC §11
     assert (doc["term"], doc["start"], doc["end"], doc["as_of"]) == (
         "2015-autumn",
         "2015-09-01",
@@ -245,7 +257,7 @@ def test_json_follows_spec_section_7(example):
     assert doc["metrics"]["archive_rate"] == pytest.approx(25 / 27)
     assert doc["metrics"]["retention_rate"] == pytest.approx(28 / 29)
     assert doc["metrics"]["left_behind_share"] == pytest.approx(27 / 312)
-    assert doc["metrics"]["incident_on_time_rate"] == 0.5
+    assert doc["metrics"]["incident_on_time_rate"] == pytest.approx(2 / 3)
     assert doc["standards"]["monthly-talk"] == {
         "name": "每月谈心一次",
         "due": 141,
@@ -253,7 +265,7 @@ def test_json_follows_spec_section_7(example):
         "rate": pytest.approx(126 / 141),
         "target": 1.0,
     }
-    assert doc["incidents"] == {"count": 2, "on_time": 1}
+    assert doc["incidents"] == {"count": 3, "on_time": 2}
     assert sum(doc["breakdowns"]["by_guardianship"].values()) == 27
     for value in private_values(example):
         assert value not in result.output

@@ -64,7 +64,11 @@ def at(root: Path, *args: str):
 def xlsx_texts(path: Path) -> list[str]:
     book = openpyxl.load_workbook(path)
     return [
-        str(c.value) for sheet in book for row in sheet.iter_rows() for c in row if c.value is not None
+        str(c.value)
+        for sheet in book
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None
     ]
 
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 import pandas as pd
 
 from liushou.findings import Finding, finding, shown
-from liushou.load.model import Repository
-from liushou.logspec import LOGS
+from liushou.load.model import Child, Repository, in_care
+from liushou.load.schema import ENTRUSTED_GUARDIANSHIPS
+from liushou.logspec import LOGS, RETURNED
 
 
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
@@ -114,12 +115,62 @@ def check_care_window(repo: Repository, today: dt.date) -> list[Finding]:
     return out
 
 
+def _at(child: Child, dotted: str) -> tuple[int, int | None]:
+    return child.positions.get(dotted, (1, None))
+
+
+def check_written_notice(repo: Repository, today: dt.date) -> list[Finding]:
+    """LS310: parents who entrust care must tell the school in writing (guardian.notice_on)."""
+    out = []
+    for child in repo.children.values():
+        guardianship = child.get("guardianship")
+        if guardianship not in ENTRUSTED_GUARDIANSHIPS or child.get("guardian.notice_on"):
+            continue
+        if in_care(child, today):
+            line, col = _at(child, "guardianship")
+            out.append(finding("LS310", child.path, line, col, guardianship=guardianship))
+    return out
+
+
+def check_unattended(repo: Repository, today: dt.date) -> list[Finding]:
+    """LS312: a child in care today without any guardian (无人监护) must be reported at once."""
+    out = []
+    for child in repo.children.values():
+        if child.get("guardianship") == "无人监护" and in_care(child, today):
+            line, col = _at(child, "guardianship")
+            out.append(finding("LS312", child.path, line, col))
+    return out
+
+
+def check_returned_dropouts(repo: Repository, today: dt.date) -> list[Finding]:
+    """LS313: a 辍学 child with a 复学 row after its status_date is back: edit the record."""
+    frame = repo.logs.get("returns")
+    if frame is None or not {"action", "date", "child_id"} <= set(frame.columns):
+        return []
+    returned = frame[(frame["action"] == RETURNED) & frame["date"].notna()]
+    file = repo.log_files.get("returns", "logs/returns.csv")
+    out = []
+    for child_id, rows in returned.groupby("child_id", sort=False):
+        child = repo.children.get(child_id)
+        if child is None or child.get("status") != "辍学" or not child.get("status_date"):
+            continue
+        after = rows[rows["date"] > pd.Timestamp(child.get("status_date"))]
+        if len(after):
+            line, col = _at(child, "status")
+            first = int(after.sort_values("date")["_line"].iloc[0])
+            out.append(finding("LS313", child.path, line, col, file=file, line=first))
+    return out
+
+
 CHECKS: list[Callable[[Repository, dt.date], list[Finding]]] = [
     check_duplicate_ids,
     check_mentors,
     check_log_references,
     check_future_dates,
     check_care_window,
+    check_written_notice,
+    check_unattended,
+    check_returned_dropouts,
 ]
 
 

@@ -294,13 +294,15 @@ def plan_docx(
     root: Path | None,
     carried: list[dict] | None = None,
     signed_on: dt.date | None = None,
+    duties: dict[str, int] | None = None,
 ) -> bytes:
-    """The term plan (工作计划) as a Word file; `carried` and `signed_on` as in plan_context.
+    """The term plan (工作计划) as a Word file; `carried`, `signed_on` and `duties` as in
+    plan_context.
 
     Raises:
         RenderError: the template is missing or broken.
     """
-    return render_docx(PLAN_DOCX, plan_context(term, settings, carried, signed_on), root)
+    return render_docx(PLAN_DOCX, plan_context(term, settings, carried, signed_on, duties), root)
 
 
 def write_report_charts(figures: TermFigures, folder: Path) -> list[Path]:
@@ -550,6 +552,20 @@ def sample_figures(settings: Settings, term: Term) -> TermFigures:
         joined=1,
         left_behind_ended=1,
         students_total=20,
+        duties={
+            "notice": [1, 2],
+            "unattended": 1,
+            "incidents_by_kind": {"走失": 1},
+            "dropouts": 1,
+            "returned": 0,
+            "agreements": 1,
+            "unattended_paired": 1,
+            "incident_kinds": [{"kind": "走失", "count": 1, "on_time": 0, "reported": 0}],
+            "efforts": {"电话劝返": 1},
+            "effort_rows": 1,
+            "effort_children": 1,
+            "pursued": 1,
+        },
     )
 
 

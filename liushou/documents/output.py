@@ -72,21 +72,28 @@ REPORT_WRITERS: dict[str, Callable[[TermFigures, Repository, bool, bool], Docume
 }
 
 
-def _plan_md(term: Term, settings: Settings, root: Path, carried: list, today: Any) -> Document:
+def _plan_md(
+    term: Term, settings: Settings, root: Path, carried: list, today: Any, duties: Any
+) -> Document:
     from liushou.documents.render import plan_context, render
 
-    text = render("工作计划.md.j2", plan_context(term, settings, carried, today), root)
-    return Document(text, Path("reports") / term.name / "工作计划.md")
+    context = plan_context(term, settings, carried, today, duties)
+    return Document(
+        render("工作计划.md.j2", context, root), Path("reports") / term.name / "工作计划.md"
+    )
 
 
-def _plan_docx(term: Term, settings: Settings, root: Path, carried: list, today: Any) -> Document:
+def _plan_docx(
+    term: Term, settings: Settings, root: Path, carried: list, today: Any, duties: Any
+) -> Document:
     from liushou.documents.docx_render import plan_docx
 
-    data = plan_docx(term, settings, root, carried, today)
+    data = plan_docx(term, settings, root, carried, today, duties)
     return Document(data, Path("reports") / term.name / "工作计划.docx")
 
 
-PLAN_WRITERS: dict[str, Callable[[Term, Settings, Path, list, Any], Document]] = {
+# Each writer takes (term, settings, root, carried shortfalls, the plan's date, open duties).
+PLAN_WRITERS: dict[str, Callable[..., Document]] = {
     "md": _plan_md,
     "docx": _plan_docx,
 }

@@ -18,6 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from liushou.figures.metrics import TermFigures
 from liushou.labels import class_key_label, grade_label
 from liushou.load.model import Repository, Settings
+from liushou.logspec import MANDATORY_REPORT_KINDS
 from liushou.metricspec import METRIC_BY_KEY, METRICS
 from liushou.terms import Term
 
@@ -190,7 +191,41 @@ def report_context(
     from liushou.documents.summary_facts import measure_context
 
     context.update(measure_context(figures, settings, repo))
+    # The duties of SPEC §11 as the figures count them, over what the records tell.
+    context["duties"] = {**context.get("duties", {}), **duties_context(figures, settings)}
     return context
+
+
+def duties_context(figures: TermFigures, settings: Settings) -> dict:
+    """The legal duties of SPEC §11 for the summary's section on them: counts only, no names.
+
+    Adds to figures.duties: notice_with, notice_needed, notice_missing, notice_rate; efforts as
+    [{action, count}]; mandatory / mandatory_reported (走失 and 侵害 incidents, and those reported
+    to the authorities in time); incident_kinds with on_time_rate; and return_standards, the
+    report entries of the standards counted over dropouts (in_care "dropout").
+    """
+    duties = figures.duties
+    noticed, needed = duties["notice"]
+    kinds = [
+        {**entry, "on_time_rate": entry["on_time"] / entry["count"] if entry["count"] else None}
+        for entry in duties["incident_kinds"]
+    ]
+    mandatory = [entry for entry in kinds if entry["kind"] in MANDATORY_REPORT_KINDS]
+    returning = {s.id for s in settings.standards if s.in_care == "dropout"}
+    return {
+        **duties,
+        "notice_with": noticed,
+        "notice_needed": needed,
+        "notice_missing": needed - noticed,
+        "notice_rate": noticed / needed if needed else None,
+        "incident_kinds": kinds,
+        "mandatory": sum(entry["count"] for entry in mandatory),
+        "mandatory_reported": sum(entry["reported"] for entry in mandatory),
+        "efforts": [{"action": a, "count": n} for a, n in duties["efforts"].items()],
+        "return_standards": [
+            {"id": sid, **entry} for sid, entry in figures.standards.items() if sid in returning
+        ],
+    }
 
 
 def _incident_outcome(incident: dict) -> str:
@@ -219,6 +254,7 @@ def plan_context(
     settings: Settings,
     carried: list[dict] | None = None,
     signed_on: dt.date | None = None,
+    duties: dict[str, int] | None = None,
 ) -> dict:
     """The variables of the term plan template: goals, measures and the monthly schedule.
 
@@ -228,6 +264,8 @@ def plan_context(
         carried: last term's shortfalls, [{"text", "step"}] (planning.carried_shortfalls);
             they open the plan.
         signed_on: the date under the signature (default: the term's first day).
+        duties: the legal duties still open (figures.metrics.open_duties); they come first in
+            the first month.
 
     The schedule comes from liushou.yaml `plan` for the term, with the calendar's fixed points
     added once (planning.schedule).
@@ -250,6 +288,9 @@ def plan_context(
     ]
     written = settings.plan.get(term.name)
     schedule = plan_schedule(term, settings)
+    open_items = duty_items(duties or {})
+    if open_items and schedule:
+        schedule[0] = {**schedule[0], "items": open_items + list(schedule[0]["items"])}
     return {
         "school": settings.school,
         "township": settings.township,
@@ -265,10 +306,25 @@ def plan_context(
         "measures": measures,
         "schedule": [{**row, "label": _month_label(row["month"])} for row in schedule],
         "schedule_from_settings": bool(written),
+        "open_duties": open_items,
         "limits": dict(settings.incident_limits_minutes),
         "carried": list(carried or []),
         "signed_on": _zh_date(signed_on or term.start),
     }
+
+
+def duty_items(duties: dict[str, int]) -> list[str]:
+    """The open legal duties (SPEC §11) as plan items, most urgent first; counts, never names."""
+    items = []
+    if duties.get("unattended"):
+        items.append(f"对{duties['unattended']}名无人监护的留守儿童立即报告并落实监护")
+    if duties.get("notice_missing"):
+        items.append(
+            f"督促{duties['notice_missing']}名留守儿童的父母书面告知学校委托照护情况，补齐书面告知"
+        )
+    if duties.get("dropouts_out"):
+        items.append(f"对{duties['dropouts_out']}名辍学学生每月开展劝返并记录，直至复学")
+    return items
 
 
 def _month_label(month: str) -> str:

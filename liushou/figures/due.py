@@ -10,6 +10,7 @@ import numpy as np
 
 from liushou import terms
 from liushou.figures.metrics import (
+    CARE_SPANS,
     _judge,
     _judged_incidents,
     _Log,
@@ -264,7 +265,11 @@ def compute_due(
         )
 
     logs: dict[str, _Log] = {}
+    returns = _Log.of(repo, "returns", roster)
     for standard in standards:
+        # The standard's own care rule (SPEC §11: a dropout counts until it returns).
+        first, stop = span = CARE_SPANS[standard.in_care](roster, returns)
+        cared_for = (first <= day) & (day < stop)
         if standard.log not in logs:
             logs[standard.log] = _Log.of(repo, standard.log, roster)
         log = logs[standard.log]
@@ -272,7 +277,7 @@ def compute_due(
         latest = _latest(log, standard, len(roster), day)
         common = {"item": standard.id, "title": standard.name, "at_least": standard.at_least}
         if previous is not None:
-            judged = _judge(standard, [previous], roster, log, day)
+            judged = _judge(standard, [previous], roster, log, day, span)
             counts = _row_counts(standard, [previous], roster, log, day)[:, 0]
             missed = judged.due[:, 0] & ~judged.done[:, 0] & keep
             for pos in np.flatnonzero(missed).tolist():
@@ -290,7 +295,10 @@ def compute_due(
         if current is not None:
             counts = _row_counts(standard, [current], roster, log, day)[:, 0]
             open_ = (
-                roster.matches(standard.applies_to) & in_care & keep & (counts < standard.at_least)
+                roster.matches(standard.applies_to)
+                & cared_for
+                & keep
+                & (counts < standard.at_least)
             )
             for pos in np.flatnonzero(open_).tolist():
                 items.append(

@@ -13,9 +13,9 @@ import pandas as pd
 
 from liushou import terms
 from liushou.errors import TermError
-from liushou.load.model import Child, Repository, Standard
-from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
-from liushou.logspec import EVERYONE, LOGS
+from liushou.load.model import Child, Repository, Standard, in_care  # noqa: F401 - re-exported
+from liushou.load.schema import ENTRUSTED_GUARDIANSHIPS, GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
+from liushou.logspec import EVERYONE, INCIDENT_KINDS, LOGS, RETURN_ACTIONS, RETURNED
 from liushou.metricspec import METRICS, Counts
 from liushou.terms import Period, Term
 
@@ -84,6 +84,7 @@ class TermFigures:
       status took effect in (start, as-of]; joined: children of U whose care began after the
       start; left_behind_ended: children of U whose left_behind.until fell in (start, as-of]
     - students_total: 全校学生数 for the term, or None
+    - duties: the legal duties of SPEC §11 (see `_duties`): counts only
     """
 
     school: str
@@ -113,6 +114,7 @@ class TermFigures:
     joined: int = 0
     left_behind_ended: int = 0
     students_total: int | None = None
+    duties: dict[str, Any] = field(default_factory=lambda: empty_duties())
 
     def to_json(self) -> dict[str, Any]:
         """The machine-readable object of SPEC §7 (no phones, ID numbers, addresses or names).
@@ -140,6 +142,13 @@ class TermFigures:
                 for name, entry in self.mentors.items()
             },
             "counts": {m.key: list(self.counts[m.key]) for m in METRICS},
+            "duties": {
+                "notice": list(self.duties["notice"]),
+                "unattended": self.duties["unattended"],
+                "incidents_by_kind": dict(self.duties["incidents_by_kind"]),
+                "dropouts": self.duties["dropouts"],
+                "returned": self.duties["returned"],
+            },
         }
 
 
@@ -168,35 +177,6 @@ def _text(value: Any) -> str | None:
 
 def _whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def in_care(child: Child, day: dt.date) -> bool:
-    """Whether the child counts as a left-behind child in the school's care on `day` (SPEC §6).
-
-    A child without a valid enrolled_on, or with a status other than 在校 but no valid
-    status_date, is never in care: the condition cannot be decided, and `check` reports it.
-
-    Args:
-        child: the child's record.
-        day: the day in question.
-
-    Returns:
-        True when enrolled_on ≤ day; status is 在校 or day < status_date; since ≤ day when
-        left_behind.since is given; day < until when left_behind.until is given.
-    """
-    record = child.record
-    enrolled = _date(record.get("enrolled_on"))
-    if enrolled is None or day < enrolled:
-        return False
-    if record.get("status") != IN_SCHOOL:
-        status_date = _date(record.get("status_date"))
-        if status_date is None or day >= status_date:
-            return False
-    since = _date(_dig(record, "left_behind", "since"))
-    if since is not None and day < since:
-        return False
-    until = _date(_dig(record, "left_behind", "until"))
-    return until is None or day < until
 
 
 def _care_span(record: dict[str, Any]) -> tuple[int, int]:
@@ -252,6 +232,7 @@ _FACTS = (
     "grade",
     "boarding",
     "class",
+    "notice_day",
 )
 
 
@@ -276,6 +257,8 @@ class _Roster:
         self.mentor = self.facts["mentor"]
         self.paired = np.array([m is not None for m in self.mentor], dtype=bool)
         self.class_key = self.facts["class"]
+        self.guardianship = np.array(self.facts["guardianship"], dtype=object)
+        self.notice_day = np.array(self.facts["notice_day"], dtype=np.int64)
         self._fields: dict[str, pd.Series] = {}
 
     @staticmethod
@@ -285,6 +268,7 @@ class _Roster:
         grade, klass = _whole(record.get("grade")), _whole(record.get("class"))
         status_date = _date(record.get("status_date"))
         until = _date(_dig(record, "left_behind", "until"))
+        notice = _date(_dig(record, "guardian", "notice_on"))
         return {
             "first": first,
             "stop": stop,
@@ -301,6 +285,7 @@ class _Roster:
             "grade": None if grade is None else str(grade),
             "boarding": "true" if record.get("boarding") is True else "false",
             "class": None if grade is None or klass is None else f"{grade}-{klass}",
+            "notice_day": notice.toordinal() if notice else _FOREVER,
         }
 
     def __len__(self) -> int:
@@ -395,6 +380,36 @@ def _rate(done: int | float, due: int | float) -> float | None:
     return float(done) / float(due) if due else None
 
 
+# ---------------------------------------------------------------------------- care spans
+
+
+def _left_behind_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.ndarray]:
+    """SPEC §6: in care as a left-behind child."""
+    return roster.first, roster.stop
+
+
+def _return_days(roster: _Roster, returns: _Log) -> np.ndarray:
+    """Per child, the first 复学 row dated after its status_date (_FOREVER when none)."""
+    back = np.full(len(roster), _FOREVER, dtype=np.int64)
+    rows = returns.column("action").to_numpy() == RETURNED
+    pos, day = returns.pos[rows], returns.day[rows]
+    after = day > roster.status_day[pos]
+    np.minimum.at(back, pos[after], day[after])
+    return back
+
+
+def _dropout_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.ndarray]:
+    """SPEC §11: a 辍学 child counts from its status_date until its first later 复学 row."""
+    dropped = (roster.status == "辍学") & (roster.status_day > -_FOREVER)
+    first = np.where(dropped, roster.status_day, _NEVER[0])
+    stop = np.where(dropped, _return_days(roster, returns), _NEVER[1])
+    return first, stop
+
+
+# Standard.in_care -> the care span that makes a child due under that standard.
+CARE_SPANS = {"left_behind": _left_behind_span, "dropout": _dropout_span}
+
+
 # ---------------------------------------------------------------------------- standards
 
 
@@ -426,17 +441,27 @@ def _row_counts(
 
 
 def _judge(
-    standard: Standard, periods: Sequence[Period], roster: _Roster, log: _Log, as_of_day: int
+    standard: Standard,
+    periods: Sequence[Period],
+    roster: _Roster,
+    log: _Log,
+    as_of_day: int,
+    span: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> _Judged:
-    """Due and done child-periods of one standard (§6.4), with no loop over log rows."""
+    """Due and done child-periods of one standard (§6.4), with no loop over log rows.
+
+    `span` is the (first, stop) care range per child that makes a child due (the standard's
+    CARE_SPANS rule); by default the left-behind care of §6.
+    """
+    first, stop = span if span is not None else (roster.first, roster.stop)
     n, count = len(roster), len(periods)
     if count == 0 or n == 0:
         return _Judged(list(periods), np.zeros((n, count), bool), np.zeros((n, count), bool))
     midpoints = np.array([p.midpoint.toordinal() for p in periods], dtype=np.int64)
     due = (
         roster.matches(standard.applies_to)[:, None]
-        & (roster.first[:, None] <= midpoints[None, :])
-        & (midpoints[None, :] < roster.stop[:, None])
+        & (first[:, None] <= midpoints[None, :])
+        & (midpoints[None, :] < stop[:, None])
     )
     counts = _row_counts(standard, periods, roster, log, as_of_day)
     done = due & (counts >= standard.at_least)
@@ -575,9 +600,12 @@ def _judged_incidents(
             if not 0 <= minutes <= limits[key]:
                 late.append(key)
         line = row.get("_line")
+        kind = row.get("kind")
         entries.append(
             {
                 "occurred_on": occurred.date(),
+                # A row without kind, or with text outside the enumeration, counts as 其他.
+                "kind": kind if kind in INCIDENT_KINDS else OTHER_KIND,
                 "on_time": not missing and not late,
                 "missing": missing,
                 "late": late,
@@ -645,6 +673,116 @@ def _aid(log: _Log, rows: np.ndarray) -> tuple[dict[str, dict[str, Any]], dict[s
     return {kind: summary(groups[kind]) for kind in AID_KINDS if kind in groups}, summary(frame)
 
 
+# ---------------------------------------------------------------------------- duties (§11)
+
+EFFORTS = tuple(action for action in RETURN_ACTIONS if action != RETURNED)  # 复学 is the outcome
+
+
+def empty_duties() -> dict[str, Any]:
+    """The duties block of a term with nothing in it (every key the templates read)."""
+    return {
+        "notice": [0, 0],
+        "unattended": 0,
+        "incidents_by_kind": {},
+        "dropouts": 0,
+        "returned": 0,
+        "agreements": 0,
+        "unattended_paired": 0,
+        "incident_kinds": [],
+        "efforts": {},
+        "effort_rows": 0,
+        "effort_children": 0,
+        "pursued": 0,
+    }
+
+
+def _duties(
+    roster: _Roster,
+    population: np.ndarray,
+    dropped: np.ndarray,
+    returns: _Log,
+    incident_list: list[dict[str, Any]],
+    start: int,
+    end: int,
+) -> dict[str, Any]:
+    """The legal duties of SPEC §11 for the term: counts only, never who.
+
+    Besides the JSON keys (notice, unattended, incidents_by_kind, dropouts, returned) it holds
+    detail for the summary: agreements (of the notices, 委托照护协议 signed), unattended_paired
+    (unattended children with a mentor), incident_kinds [{kind, count, on_time, reported}] where
+    reported counts those reported to the authorities within the limit, efforts (action -> rows
+    of returns.csv dated in [start, as-of], 复学 aside), effort_rows, effort_children (distinct
+    children of those rows) and pursued (dropouts still out at the as-of date: 辍学 with no 复学 yet).
+    """
+    entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
+    noticed = entrusted & (roster.notice_day <= end)
+    agreement = np.array(
+        [_dig(child.record, "guardian", "agreement") is True for child in roster.children],
+        dtype=bool,
+    )
+    unattended = population & (roster.guardianship == "无人监护")
+    back = _return_days(roster, returns)
+    returned = dropped & (back <= end)
+    still_out = (
+        (roster.status == "辍学")
+        & (roster.status_day > -_FOREVER)
+        & (roster.status_day <= end)
+        & ~(back <= end)
+    )
+    kinds: dict[str, dict[str, int]] = {}
+    for incident in incident_list:
+        entry = kinds.setdefault(incident["kind"], {"count": 0, "on_time": 0, "reported": 0})
+        entry["count"] += 1
+        entry["on_time"] += int(incident["on_time"])
+        reported = "authority" not in incident["missing"] + incident["late"]
+        entry["reported"] += int(reported)
+    order = [kind for kind in INCIDENT_KINDS if kind in kinds]
+    actions_all = returns.column("action").to_numpy()
+    efforts_rows = returns.within(start, end) & np.isin(actions_all, EFFORTS)
+    actions = actions_all[efforts_rows]
+    efforts = Counter(actions.tolist())
+    return {
+        "notice": [int(noticed.sum()), int(entrusted.sum())],
+        "unattended": int(unattended.sum()),
+        "incidents_by_kind": {kind: kinds[kind]["count"] for kind in order},
+        "dropouts": int(dropped.sum()),
+        "returned": int(returned.sum()),
+        "agreements": int((noticed & agreement).sum()),
+        "unattended_paired": int((unattended & roster.paired).sum()),
+        "incident_kinds": [{"kind": kind, **kinds[kind]} for kind in order],
+        "efforts": {a: int(efforts[a]) for a in EFFORTS if efforts[a]},
+        "effort_rows": int(sum(efforts[a] for a in EFFORTS)),
+        "effort_children": len(set(returns.pos[efforts_rows].tolist())),
+        "pursued": int(still_out.sum()),
+    }
+
+
+def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
+    """The legal duties still open on `day` (SPEC §11), for the next plan's first items.
+
+    Returns:
+        {"notice_missing": children in care with an entrusted guardianship and no written
+        notice by `day`, "unattended": children in care with 无人监护, "dropouts_out": 辍学
+        children whose status_date is ≤ `day` with no later 复学 row by `day`}; counts only.
+    """
+    roster = _Roster(repo.children)
+    today = day.toordinal()
+    population = roster.in_care_on(today)
+    entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
+    back = _return_days(roster, _Log.of(repo, "returns", roster))
+    out = (
+        (roster.status == "辍学")
+        & (roster.status_day > -_FOREVER)
+        & (roster.status_day <= today)
+        & ~(back <= today)
+    )
+    return {
+        "notice_missing": int((entrusted & ~(roster.notice_day <= today)).sum()),
+        "unattended": int((population & (roster.guardianship == "无人监护")).sum()),
+        "dropouts_out": int(out.sum()),
+    }
+
+
 # ---------------------------------------------------------------------------- compute
 
 
@@ -684,20 +822,24 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     # §6.2
     changed = touched & (start < roster.status_day) & (roster.status_day <= end)
     out = int((changed & (roster.status == "转出")).sum())
-    dropped = int((changed & (roster.status == "辍学")).sum())
+    dropped_mask = changed & (roster.status == "辍学")
+    dropped = int(dropped_mask.sum())
     u_size = int(touched.sum())
 
     # §6.3
     incidents, incident_list = _incidents(repo, roster, start, end)
 
     # §6.4
+    returns = _Log.of(repo, "returns", roster)
     judged: dict[str, _Judged] = {}
     standards, standard_periods, standard_missing = {}, {}, {}
     for standard in settings.standards:
         if standard.log not in logs:
             logs[standard.log] = _Log.of(repo, standard.log, roster)
         periods = terms.due_periods(standard.every, term, as_of_date)
-        one = judged[standard.id] = _judge(standard, periods, roster, logs[standard.log], end)
+        span = CARE_SPANS[standard.in_care](roster, returns)
+        log = logs[standard.log]
+        one = judged[standard.id] = _judge(standard, periods, roster, log, end, span)
         due, done = int(one.due.sum()), int(one.done.sum())
         standards[standard.id] = {
             "name": standard.name,
@@ -719,7 +861,11 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     mentor_names = sorted(
         by_mentor, key=lambda name: (staff_order.get(name, len(staff_order)), name)
     )
-    by_class = _groups(roster.class_key, population, touched, roster, judged)
+    # A dropout of an earlier term is due under the return-effort standard without being in U.
+    due_any = touched.copy()
+    for one in judged.values():
+        due_any |= one.due.any(axis=1)
+    by_class = _groups(roster.class_key, population, due_any, roster, judged)
 
     in_term = {name: log.within(start, end) & touched[log.pos] for name, log in logs.items()}
     aid, aid_total = _aid(logs["aid"], in_term["aid"])
@@ -774,6 +920,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
             (touched & (start < roster.until_day) & (roster.until_day <= end)).sum()
         ),
         students_total=students_total,
+        duties=_duties(roster, population, dropped_mask, returns, incident_list, start, end),
     )
 
 

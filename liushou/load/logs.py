@@ -267,6 +267,8 @@ def _check_frame(
     for column in spec.required:
         per_row(frame[column] == "", "LS401", column, column=column)
     for column, allowed in spec.enums:
+        if column not in frame:  # an optional enumerated column (incidents' kind) may be absent
+            continue
         bad = (frame[column] != "") & ~frame[column].isin(allowed)
         per_row(bad, "LS404", column, column=column, allowed=" | ".join(allowed))
     excel_seen = False  # SPEC §4: one warning per file, however many columns

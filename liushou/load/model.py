@@ -24,6 +24,10 @@ class Standard:
     where: dict[str, str] = field(default_factory=dict)
     applies_to: dict[str, list[Any]] = field(default_factory=dict)
     target: float = 1.0
+    # Which care span makes a child due (a key of figures.metrics.CARE_SPANS): "left_behind" is
+    # SPEC §6's in-care rule; "dropout" counts a 辍学 child from status_date until a 复学 row of
+    # returns.csv (SPEC §11), for the return-effort standard.
+    in_care: str = "left_behind"
     line: int = 1  # where liushou.yaml defines it, for settings errors found after loading
 
 
@@ -41,7 +45,16 @@ DEFAULT_STANDARDS = (
         applies_to={"guardianship": ["隔代监护", "寄养监护", "单亲监护", "其他"]},
     ),
     Standard("term-visit", "每学期家访一次", "visits", "term"),
+    Standard(
+        "monthly-return-effort",
+        "每月劝返一次",
+        "returns",
+        "month",
+        applies_to={"status": ["辍学"]},
+        in_care="dropout",
+    ),
 )
+CARE_RULES = ("left_behind", "dropout")  # the values of Standard.in_care
 
 DEFAULT_INCIDENT_LIMITS = {"guardian": 30, "parents": 60, "authority": 120}
 
@@ -120,6 +133,41 @@ class Repository:
     duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)
     # File stems of child records that exist but could not be read as a record
     unreadable_ids: set[str] = field(default_factory=set)
+
+
+def in_care(child: Child, day: dt.date) -> bool:
+    """Whether the child counts as a left-behind child in the school's care on `day` (SPEC §6).
+
+    A child without a valid enrolled_on, or with a status other than 在校 but no valid
+    status_date, is never in care: the condition cannot be decided, and `check` reports it.
+
+    Args:
+        child: the child's record.
+        day: the day in question.
+
+    Returns:
+        True when enrolled_on ≤ day; status is 在校 or day < status_date; since ≤ day when
+        left_behind.since is given; day < until when left_behind.until is given.
+    """
+    record = child.record
+    enrolled = _as_date(record.get("enrolled_on"))
+    if enrolled is None or day < enrolled:
+        return False
+    if record.get("status") != "在校":
+        status_date = _as_date(record.get("status_date"))
+        if status_date is None or day >= status_date:
+            return False
+    since = _as_date((record.get("left_behind") or {}).get("since"))
+    if since is not None and day < since:
+        return False
+    until = _as_date((record.get("left_behind") or {}).get("until"))
+    return until is None or day < until
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
 
 
 _GUARDIAN_ARCHIVE = ("name", "relation", "age", "occupation", "address", "phone", "health")

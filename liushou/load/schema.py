@@ -17,6 +17,10 @@ LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方�
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
 PARENT_RELATIONS = ("父亲", "母亲")
 RISKS = ("绿", "黄", "橙", "红")  # care.risk, the school's risk level, lowest first (SPEC §11)
+# Guardianships where the parents entrusted care to another adult, who must tell the school in
+# writing (未成年人保护法 art. 23, SPEC §11).
+ENTRUSTED_GUARDIANSHIPS = ("隔代监护", "寄养监护", "其他")
+ADULT_AGE = 18
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -119,7 +123,7 @@ _EXPECTED = {
 }
 
 # Keys whose position a check across files reports (duplicate ids, unknown mentors).
-CROSS_FILE_KEYS = ("id", "care.mentor")
+CROSS_FILE_KEYS = ("id", "care.mentor", "guardianship", "status")
 
 
 class _Context:
@@ -321,6 +325,8 @@ def _check_record(record: dict[str, Any], stem: str, ctx: _Context) -> None:
     if age is not None and not 0 < age < 130:
         ctx.add("LS116", "guardian.age", field="guardian.age", expected="合理的年龄")
         del record["guardian"]["age"]
+    elif age is not None and age < ADULT_AGE:
+        ctx.add("LS311", "guardian.age", age=ADULT_AGE)
     status = record.get("status")
     if status and status != "在校" and "status_date" not in record:
         if "status_date" not in ctx.parsed.invalid:

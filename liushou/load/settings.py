@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from liushou.findings import Finding, closest, finding, shown
-from liushou.load.model import DEFAULT_INCIDENT_LIMITS, Settings, Standard
+from liushou.load.model import CARE_RULES, DEFAULT_INCIDENT_LIMITS, Settings, Standard
 from liushou.load.yamlsource import ParsedYaml, is_date, parse_yaml
 from liushou.logspec import LOGS
 from liushou.metricspec import DEFAULT_TARGETS, TARGET_KEYS
@@ -31,7 +31,17 @@ KNOWN_KEYS = (
     "top_grade",
     "promoted",
 )
-STANDARD_KEYS = ("id", "name", "log", "every", "at_least", "where", "applies_to", "target")
+STANDARD_KEYS = (
+    "id",
+    "name",
+    "log",
+    "every",
+    "at_least",
+    "where",
+    "applies_to",
+    "target",
+    "in_care",
+)
 # A care standard counts rows per child, so only a log whose rows name one child can carry one.
 STANDARD_LOGS = tuple(name for name, spec in LOGS.items() if spec.per_child)
 
@@ -313,6 +323,9 @@ class _Reader:
         at_least = item.get("at_least", 1)
         if isinstance(at_least, bool) or not isinstance(at_least, int) or at_least < 1:
             problems.append("at_least 应为正整数")
+        care_rule = item.get("in_care", "left_behind")
+        if care_rule not in CARE_RULES:
+            problems.append(f"in_care 应为 {'、'.join(CARE_RULES)} 之一")
         target = item.get("target", 1.0)
         if not _fraction(target):
             problems.append("target 应为 0 到 1 之间的小数")
@@ -345,6 +358,7 @@ class _Reader:
             where={str(k): str(v) for k, v in where_.items()},
             applies_to={str(k): list(v) for k, v in applies_to.items()},
             target=float(target),
+            in_care=care_rule,
             line=self.parsed.positions.get(where, (1, None))[0],
         )
 
