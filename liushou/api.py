@@ -9,11 +9,10 @@ import datetime as dt
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
-from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS, ROSTER_WRITERS, Document
-from liushou.figures.metrics import TermFigures, compute
 from liushou.findings import Finding
 from liushou.load import cache as cache_mod
 from liushou.load.loader import (
@@ -32,7 +31,20 @@ from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
 from liushou.terms import Term, term_containing, term_for
 
+if TYPE_CHECKING:  # figures and documents import pandas, numpy and jinja2: only when used
+    from liushou.documents.output import Document
+    from liushou.figures.metrics import TermFigures
+
 __all__ = ["CheckResult", "Document", "Progress"]
+
+
+def __getattr__(name: str):
+    """`api.Document` without importing the documents package when it is not used."""
+    if name == "Document":
+        from liushou.documents.output import Document
+
+        return Document
+    raise AttributeError(name)
 
 
 class UsageError(Exception):
@@ -44,10 +56,11 @@ class TermError(UsageError):
 
 
 def _read(
-    root: Path, store: cache_mod.Cache | None, progress: Progress | None
+    root: Path, store: cache_mod.Cache | None, progress: Progress | None, tables: bool = False
 ) -> tuple[SourceFiles, Settings, list[Finding], ChildFiles, LogFiles]:
     """The one load path: settings, then children (in workers) while the logs are parsed.
 
+    `tables`: small logs may come as plain columns (smalllog.Table), enough for the checks.
     Raises SettingsError when liushou.yaml is missing or wrong.
     """
     sources = read_sources(root)
@@ -55,7 +68,7 @@ def _read(
     settings = load_settings(root, sources.settings, warnings)
     logs: list[LogFiles] = []
     children = load_children(
-        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings))
+        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings, tables))
     )
     if store is not None:
         store.save()
@@ -86,7 +99,7 @@ def check_repository(
     cached = store.get_result(quick) if store else None
     if cached is not None:
         return CheckResult(root, *cached)
-    sources, settings, warnings, children, logs = _read(root, store, progress)
+    sources, settings, warnings, children, logs = _read(root, store, progress, tables=True)
     key = content_key(sources, children, today.isoformat())
     cached = store.get_result(key) if store else None
     if cached is None:
@@ -147,6 +160,8 @@ def resolve_term(name: str | None, settings: Settings, today: dt.date) -> Term:
 
 def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     """Compute a term's figures; a term in which no child was ever in care is a TermError."""
+    from liushou.figures.metrics import compute
+
     figures = compute(repo, term, today)
     if not figures.retention.get("u"):
         raise TermError(
@@ -169,6 +184,8 @@ def report(
         TermError: the term is malformed or has no child in care.
         RenderError: a school template is broken.
     """
+    from liushou.documents.output import REPORT_WRITERS
+
     term = resolve_term(term_name, repo.settings, today)
     figures = term_figures(repo, term, today)
     return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
@@ -180,6 +197,8 @@ def plan(root: Path, term_name: str | None, today: dt.date, fmt: str = "md") -> 
     Raises:
         SettingsError, TermError, RenderError.
     """
+    from liushou.documents.output import PLAN_WRITERS
+
     settings = load_settings(root)
     term = resolve_term(term_name, settings, today)
     return PLAN_WRITERS[fmt](term, settings, root)
@@ -193,6 +212,7 @@ def cards(
     Raises:
         UsageError: neither or both of child_id and class_key, or nobody to print.
     """
+    from liushou.documents.output import Document
     from liushou.documents.roster import card_docx, roster_children
 
     if child_id is None and class_key is None:
@@ -229,6 +249,7 @@ def roster(
     Raises:
         UsageError: the class has nobody in care today.
     """
+    from liushou.documents.output import ROSTER_WRITERS
     from liushou.documents.roster import grade_label, parse_class_key, roster_rows
 
     rows = roster_rows(repo, class_key, full=full, today=today)

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from liushou.check import table_rules
 from liushou.findings import Finding, finding, shown
 from liushou.load.model import Repository
+from liushou.load.smalllog import Table
 from liushou.logspec import LOGS
+
+if TYPE_CHECKING:  # imported where a frame is checked: small logs come as plain Tables
+    import pandas as pd
 
 
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
@@ -44,6 +48,9 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     for name, frame in repo.logs.items():
         spec = LOGS[name]
         file, column_no = _where(repo, name)
+        if isinstance(frame, Table):
+            out += table_rules.log_references(frame, spec, ids, staff, file, column_no)
+            continue
         if spec.id_column in frame:
             named = spec.ids_of(frame)
             unknown = named[(named != "") & ~named.isin(ids)]
@@ -66,11 +73,16 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
 
 def check_future_dates(repo: Repository, today: dt.date) -> list[Finding]:
     """LS304: nothing in a log may be dated after today."""
-    limit = pd.Timestamp(today) + pd.Timedelta(days=1)
     out = []
     for name, frame in repo.logs.items():
         file, column_no = _where(repo, name)
         spec = LOGS[name]
+        if isinstance(frame, Table):
+            out += table_rules.future_dates(frame, spec, today, file, column_no)
+            continue
+        import pandas as pd
+
+        limit = pd.Timestamp(today) + pd.Timedelta(days=1)
         for column in spec.dates + spec.datetimes:
             if column not in frame:
                 continue
@@ -94,18 +106,23 @@ def check_care_window(repo: Repository, today: dt.date) -> list[Finding]:
     left = {}
     for child in repo.children.values():
         if child.get("enrolled_on"):
-            enrolled[child.id] = pd.Timestamp(child.get("enrolled_on"))
+            enrolled[child.id] = child.get("enrolled_on")
         if child.get("status", "在校") != "在校" and child.get("status_date"):
-            left[child.id] = pd.Timestamp(child.get("status_date"))
+            left[child.id] = child.get("status_date")
     out = []
     for name, frame in repo.logs.items():
         if not LOGS[name].care:
             continue
         file, column_no = _where(repo, name)
+        if isinstance(frame, Table):
+            out += table_rules.care_window(frame, LOGS[name], enrolled, left, file, column_no)
+            continue
+        import pandas as pd
+
         column = LOGS[name].main_date
         day = frame[column].dt.normalize()
-        before = day < pd.to_datetime(frame["child_id"].map(enrolled))
-        after = day > pd.to_datetime(frame["child_id"].map(left))
+        before = day < pd.to_datetime(frame["child_id"].map(_timestamps(enrolled)))
+        after = day > pd.to_datetime(frame["child_id"].map(_timestamps(left)))
         for mask, when in ((before, "入学（enrolled_on）之前"), (after, "离校（status_date）之后")):
             for line in frame.loc[mask, "_line"]:
                 out.append(
@@ -151,6 +168,12 @@ def _not_in(
         finding(code, file, int(line), column_no[column], column=column, **{value_key: shown(v)})
         for line, v in zip(frame.loc[unknown, "_line"], frame.loc[unknown, column])
     ]
+
+
+def _timestamps(days: dict[str, dt.date]) -> dict:
+    import pandas as pd
+
+    return {key: pd.Timestamp(day) for key, day in days.items()}
 
 
 def _where(repo: Repository, name: str) -> tuple[str, dict[str, int]]:

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
-from liushou.load.logs import read_log
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.settings import SETTINGS_FILE, check_where_columns
@@ -224,9 +223,21 @@ class LogFiles:
     findings: list[Finding] = field(default_factory=list)
 
 
-def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
-    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs."""
+# Logs of at most this many bytes in all are read by the csv module into plain columns
+# (smalllog.Table) when the caller can use them (check): below this, importing pandas costs more
+# than it saves. A school's logs are a few hundred rows (tens of KB).
+SMALL_LOGS_BYTES = 4 << 20
+
+
+def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) -> LogFiles:
+    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs.
+
+    With `tables`, small logs (SMALL_LOGS_BYTES in all) are read without pandas, into
+    smalllog.Table instead of DataFrames, with the same findings; a file holding a value
+    only pandas reads (an Excel-style date) is still read by pandas.
+    """
     logs = LogFiles()
+    small = tables and _logs_size(sources) <= SMALL_LOGS_BYTES
     for name, rel in sources.log_files.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
         try:
@@ -234,7 +245,18 @@ def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
         except OSError:
             logs.findings.append(finding("LS013", rel, 1))
             continue
-        loaded = read_log(data, name, rel, keep)
+        loaded = None
+        if small:
+            from liushou.load.smalllog import Unusual, read_small_log
+
+            try:
+                loaded = read_small_log(data, name, rel, keep)
+            except Unusual:
+                loaded = None
+        if loaded is None:
+            from liushou.load.logs import read_log
+
+            loaded = read_log(data, name, rel, keep)
         del data
         logs.files[name] = rel
         logs.findings.extend(loaded.findings)
@@ -243,6 +265,16 @@ def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
         if loaded.frame is not None:
             logs.frames[name] = loaded.frame
     return logs
+
+
+def _logs_size(sources: SourceFiles) -> int:
+    total = 0
+    for rel in sources.log_files.values():
+        try:
+            total += os.path.getsize(sources.root / rel)
+        except OSError:
+            pass
+    return total
 
 
 def assemble(
