@@ -636,16 +636,16 @@ def import_summary(liushou: list[str], school: Path, env: dict[str, str]) -> str
         if not cumulative.strip().isdigit():
             continue
         seen.add(name.strip())
-        if not name.startswith(" ") or name.startswith("  "):
-            continue  # only the imports made at top level
-        top.append((int(cumulative), name.strip()))
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        if depth <= 2:  # what the entry point and its own modules import
+            top.append((int(cumulative), ("  " * depth) + name.strip()))
     heavy = sorted({"pandas", "numpy", "matplotlib", "docx", "openpyxl", "jinja2"} & seen)
     lines = [
-        "Imports of one cold `check` of the example school (`python -X importtime`, top level, "
-        "cumulative ms):",
+        "Imports of one cold `check` of the example school (`python -X importtime`, the three "
+        "outer levels, cumulative ms, slowest first):",
         "",
     ]
-    lines += [f"- {name}: {us / 1000:.0f}" for us, name in sorted(top, reverse=True)[:10]]
+    lines += [f"- `{name}`: {us / 1000:.0f}" for us, name in sorted(top, reverse=True)[:14]]
     lines += ["", f"Heavy libraries imported: {', '.join(heavy) or 'none'}"]
     return "\n".join(lines)
 

@@ -135,20 +135,26 @@ def load_children(
     Returns:
         The ChildFiles; the cache is updated but not saved (see Cache.save).
     """
-    items = [
-        (rel, path, store.child_digest(rel) if store else None)
-        for rel, path in sources.children.items()
-    ]
-    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+    def chunked() -> list[list[tuple[str, str, str | None]]]:
+        items = [
+            (rel, path, store.child_digest(rel) if store else None)
+            for rel, path in sources.children.items()
+        ]
+        return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
     result = ChildFiles()
-    total, done = len(items), 0
+    total, done = len(sources.children), 0
     if progress:
         progress("children", done, total)
     workers = min(os.cpu_count() or 1, 4)
-    if len(items) >= _PARALLEL_FROM and workers > 1:
+    if total >= _PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = pool.map(_work, chunks)
+            # Start the workers before the cache's entries are loaded: a forked worker maps
+            # its parent's heap, which would then count once per worker in the tree's memory.
+            pool.submit(int).result()
+            outcomes = pool.map(_work, chunked())
             if meanwhile:
                 meanwhile()
             for outcome in outcomes:
@@ -158,7 +164,7 @@ def load_children(
     else:
         if meanwhile:
             meanwhile()
-        for chunk in chunks:
+        for chunk in chunked():
             done += _collect(_work(chunk), result, store)
             if progress:
                 progress("children", done, total)
