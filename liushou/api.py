@@ -6,14 +6,18 @@ The CLI parses options, calls one function here and writes what it returns; noth
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from liushou import scaffold
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
+from liushou.errors import TermError, UsageError
 from liushou.findings import Finding
+from liushou.labels import class_label, parse_class_key
 from liushou.load import cache as cache_mod
 from liushou.load.loader import (
     ChildFiles,
@@ -29,30 +33,40 @@ from liushou.load.loader import (
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
-from liushou.terms import Term, term_containing, term_for
+from liushou.scaffold import Scaffold
+from liushou.terms import resolve_term
 
-if TYPE_CHECKING:  # figures and documents import pandas, numpy and jinja2: only when used
+if TYPE_CHECKING:  # figures, documents and records import pandas, numpy, jinja2: when used
     from liushou.documents.output import Document
-    from liushou.figures.metrics import TermFigures
+    from liushou.figures.due import DueList
+    from liushou.figures.metrics import term_figures  # noqa: F401 - offered by __getattr__
 
-__all__ = ["CheckResult", "Document", "Progress"]
+__all__ = [
+    "CheckResult",
+    "Document",
+    "DueList",
+    "Progress",
+    "TermError",
+    "UsageError",
+    "resolve_term",
+    "term_figures",
+]
+
+# Names this module offers that live in the heavy packages, imported on first use.
+_LAZY = {
+    "Document": "liushou.documents.output",
+    "DueList": "liushou.figures.due",
+    "term_figures": "liushou.figures.metrics",
+}
 
 
 def __getattr__(name: str):
-    """`api.Document` without importing the documents package when it is not used."""
-    if name == "Document":
-        from liushou.documents.output import Document
+    """`api.Document`, `api.DueList`, `api.term_figures` without importing pandas for `check`."""
+    if name in _LAZY:
+        import importlib
 
-        return Document
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)
-
-
-class UsageError(Exception):
-    """A command was asked for something it cannot do; the message is Chinese, exit code 2."""
-
-
-class TermError(UsageError):
-    """A term name that is malformed, or a term with nothing to report."""
 
 
 def _read(
@@ -73,6 +87,16 @@ def _read(
     if store is not None:
         store.save()
     return sources, settings, warnings, children, logs[0]
+
+
+def _checks(repo: Repository, today: dt.date) -> list[Finding]:
+    """The checks across files, and the seals of closed terms (SPEC §10 close)."""
+    findings = run_checks(repo, today)
+    if (repo.root / "closed").is_dir():  # closing.CLOSED_DIR; the seals need pandas
+        from liushou.records.closing import check_closed_terms
+
+        findings += check_closed_terms(repo, repo.root)
+    return findings
 
 
 def check_repository(
@@ -104,7 +128,7 @@ def check_repository(
     cached = store.get_result(key) if store else None
     if cached is None:
         repo, findings = assemble(sources, settings, children, logs)
-        findings = sorted(warnings + findings + run_checks(repo, today), key=Finding.sort_key)
+        findings = sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
         cached = (findings, len(sources.children), len(sources.logs))
     if store:
         # A file changed shortly before the scan (or during the check) could change again
@@ -133,42 +157,8 @@ def load(
     repo, findings = assemble(sources, settings, children, logs)
     findings = warnings + findings
     if today is not None:
-        findings += run_checks(repo, today)
+        findings += _checks(repo, today)
     return repo, findings
-
-
-def resolve_term(name: str | None, settings: Settings, today: dt.date) -> Term:
-    """The term to report on: `name`, or the term containing today, or the latest one ended.
-
-    Raises:
-        TermError: the name is malformed.
-    """
-    if name is None:
-        term = term_containing(today, settings)
-        if term is not None:
-            return term
-        # Between terms (winter or summer break) the summary being written is the last term's.
-        year = today.year
-        candidates = [f"{y}-{s}" for y in (year - 1, year) for s in ("spring", "autumn")]
-        ended = [t for t in (term_for(n, settings) for n in candidates) if t.end < today]
-        return max(ended, key=lambda t: t.end)
-    try:
-        return term_for(name, settings)
-    except ValueError as exc:
-        raise TermError(str(exc)) from None
-
-
-def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
-    """Compute a term's figures; a term in which no child was ever in care is a TermError."""
-    from liushou.figures.metrics import compute
-
-    figures = compute(repo, term, today)
-    if not figures.retention.get("u"):
-        raise TermError(
-            f"学期 {term.name}（{term.start} 至 {term.end}）没有在册的留守儿童，无法生成报告；"
-            "请检查学期名称和儿童档案的入学日期"
-        )
-    return figures
 
 
 def report(
@@ -184,11 +174,26 @@ def report(
         TermError: the term is malformed or has no child in care.
         RenderError: a school template is broken.
     """
-    from liushou.documents.output import REPORT_WRITERS
+    from liushou.documents.output import REPORT_WRITERS, STDOUT, Document
+    from liushou.figures.metrics import term_figures
+    from liushou.records.closing import frozen_figures
 
     term = resolve_term(term_name, repo.settings, today)
     figures = term_figures(repo, term, today)
-    return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    frozen = frozen_figures(repo.root, term.name)
+    if frozen is None:
+        return REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    # A closed term's figures are the frozen ones (SPEC §10): JSON gives them as they were
+    # closed; the documents are rendered from the records, which the seals keep equal.
+    if fmt == "json":
+        document = Document(json.dumps(frozen, ensure_ascii=False, indent=2) + "\n", STDOUT)
+    else:
+        document = REPORT_WRITERS[fmt](figures, repo.settings, repo.root, with_names)
+    notice = f"学期 {term.name} 已关账（closed/{term.name}.yaml），报告数字为关账时冻结的数字。"
+    if figures.to_json() != frozen:
+        notice += "注意：现有数据算出的数字与冻结的不同，请运行 liushou check 查看改动。"
+    document.notice = notice
+    return document
 
 
 def plan(root: Path, term_name: str | None, today: dt.date, fmt: str = "md") -> Document:
@@ -250,7 +255,7 @@ def roster(
         UsageError: the class has nobody in care today.
     """
     from liushou.documents.output import ROSTER_WRITERS
-    from liushou.documents.roster import grade_label, parse_class_key, roster_rows
+    from liushou.documents.roster import roster_rows
 
     rows = roster_rows(repo, class_key, full=full, today=today)
     if class_key is not None and not rows:
@@ -258,8 +263,7 @@ def roster(
     if class_key is None:
         scope = "全校"
     else:
-        grade, klass = parse_class_key(class_key)
-        scope = f"{grade_label(grade)}{klass}班"
+        scope = class_label(*parse_class_key(class_key))
     title = f"{repo.settings.school}留守儿童花名册（{scope}，{today}）"
     document = ROSTER_WRITERS[fmt](rows, title, "花名册" + (f"-{class_key}班" if class_key else ""))
     notices = []
@@ -295,3 +299,54 @@ def changed_files(root: Path, base: str) -> set[str]:
         if path.is_relative_to(root):
             result.add(path.relative_to(root).as_posix())
     return result
+
+
+def due(
+    repo: Repository,
+    today: dt.date,
+    *,
+    standard: str | None = None,
+    mentor: str | None = None,
+    class_key: str | None = None,
+) -> DueList:
+    """The due list of SPEC §9 for `today` (empty, with term None, outside every term).
+
+    Args:
+        repo: the loaded repository.
+        today: the clock's date or `--today`.
+        standard: only this standard's items (an id of the school's standards).
+        mentor: only the children of this mentor (a name of liushou.yaml staff).
+        class_key: only this class, "G-C" such as "3-2" (or "3年级2班").
+
+    Raises:
+        UsageError: an unknown standard, mentor or class.
+    """
+    from liushou.documents.roster import parse_class_key
+
+    ids = [s.id for s in repo.settings.standards]
+    if standard is not None and standard not in ids:
+        raise UsageError(f"没有编号为 {standard} 的关爱制度；可选：{'、'.join(ids)}")
+    mentors = {c.get("care.mentor") for c in repo.children.values()}
+    if mentor is not None and mentor not in repo.settings.staff and mentor not in mentors:
+        raise UsageError(f"{mentor} 不在 liushou.yaml 的 staff 中，也不是任何儿童的帮扶教师")
+    parsed = None
+    if class_key is not None:
+        try:
+            parsed = parse_class_key(class_key)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    from liushou.figures.due import compute_due
+
+    return compute_due(repo, today, standard_id=standard, mentor=mentor, class_key=parsed)
+
+
+def init(directory: Path, school: str, today: dt.date, staff: list[str] | None = None) -> Scaffold:
+    """Create a new school repository (SPEC §10 `init`); nothing existing is overwritten.
+
+    Raises:
+        UsageError: the folder already holds liushou.yaml, or cannot be written.
+    """
+    try:
+        return scaffold.create(directory, school, today, staff)
+    except scaffold.ScaffoldError as error:
+        raise UsageError(str(error)) from None

@@ -100,13 +100,35 @@ _CODES = [
     Code("LS404", ERROR, "取值不在允许范围", "{column} 的值不在允许范围内，应为：{allowed}"),
     Code("LS405", ERROR, "金额无效", "amount 应为不小于 0 的数字（单位：元）"),
     Code("LS406", ERROR, "通报时间早于发生时间", "{column} 早于事件发生时间 occurred_at"),
-    Code("LS990", ERROR, "检查程序出错", "检查 {check} 出错（{error}），请向开发者报告"),
+    # LS5xx: closed terms (SPEC §10 close)
+    Code(
+        "LS501",
+        ERROR,
+        "已关账学期的记录被改动",
+        "日期在已关账学期 {term} 内的记录行{what}；如确需更正，请先运行"
+        " liushou close --term {term} --reopen --reason 原因",
+    ),
+    Code(
+        "LS502",
+        ERROR,
+        "已关账学期依据的档案被改动",
+        "学期 {term} 关账后，报告所依据的儿童档案字段有改动（{ids}）；如确需更正，请先运行"
+        " liushou close --term {term} --reopen --reason 原因",
+    ),
+    Code(
+        "LS503",
+        ERROR,
+        "关账记录无法读取",
+        "关账记录无法读取或内容不完整，请从 git 历史中恢复此文件",
+    ),
     # LS9xx: settings (liushou.yaml); any of these stops the run with exit code 2
     Code("LS901", ERROR, "找不到学校设置", "在 {path} 及其上级目录中找不到 liushou.yaml"),
     Code("LS902", ERROR, "学校设置有误", "{detail}"),
     Code("LS903", ERROR, "学校设置中的未知字段", "liushou.yaml 中有未知字段 {field}{hint}"),
     Code("LS904", ERROR, "学期名称错误", "学期名称 {term} 不对，应写成 2015-autumn 或 2016-spring"),
     Code("LS905", ERROR, "关爱制度设置有误", "关爱制度 {id}：{detail}"),
+    # LS99x: liushou itself failed; never the school's fault
+    Code("LS990", ERROR, "检查程序出错", "检查 {check} 出错（{error}），请向开发者报告"),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}
@@ -172,3 +194,11 @@ def shown(value: object) -> str:
     if len(text) <= 10 and not _DIGIT.search(text):
         return text
     return "（此值可能含个人信息，不予显示）"
+
+
+def closest(word: str, known) -> str | None:
+    """The known name a mistyped `word` most likely meant (did-you-mean), or None."""
+    import difflib
+
+    match = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
+    return match[0] if match else None

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_TERM_NAME = re.compile(r"(\d{4})-(autumn|spring)")
+from liushou.errors import TermError
+
+TERM_NAME = re.compile(r"(\d{4})-(autumn|spring)")
 
 SEASONS = ("autumn", "spring")
 PERIOD_KINDS = ("week", "month", "term")
@@ -54,7 +56,7 @@ def parse_term_name(name: str) -> tuple[int, str]:
     Raises:
         ValueError: with a Chinese message when the name is not `YYYY-autumn` / `YYYY-spring`.
     """
-    match = _TERM_NAME.fullmatch(name.strip()) if isinstance(name, str) else None
+    match = TERM_NAME.fullmatch(name.strip()) if isinstance(name, str) else None
     # Year 9999 is refused because its autumn term would end in year 10000.
     if match is None or not 1 <= int(match.group(1)) <= 9998:
         raise ValueError(
@@ -220,3 +222,24 @@ def due_periods(every: str, term: Term, as_of_date: dt.date) -> list[Period]:
             return [Period(term.start, as_of_date, term.midpoint, term.name)]
         return []
     raise ValueError(f"关爱制度的周期 every 应为 week、month 或 term，而不是 {every!r}")
+
+
+def resolve_term(name: str | None, settings: Any, today: dt.date) -> Term:
+    """The term to report on: `name`, or the term containing today, or the latest one ended.
+
+    Raises:
+        TermError: the name is malformed.
+    """
+    if name is None:
+        term = term_containing(today, settings)
+        if term is not None:
+            return term
+        # Between terms (winter or summer break) the summary being written is the last term's.
+        year = today.year
+        candidates = [f"{y}-{s}" for y in (year - 1, year) for s in ("spring", "autumn")]
+        ended = [t for t in (term_for(n, settings) for n in candidates) if t.end < today]
+        return max(ended, key=lambda t: t.end)
+    try:
+        return term_for(name, settings)
+    except ValueError as exc:
+        raise TermError(str(exc)) from None

@@ -726,6 +726,169 @@ def build_plan() -> bytes:
     return save(doc)
 
 
+# ---------------------------------------------------------------------------- 县级汇总
+
+
+def build_county() -> bytes:
+    """The county summary (liushou rollup --format docx): the figures of 县级汇总.md.j2."""
+    doc = new_document("关爱留守儿童工作汇总")
+    b = Builder(doc)
+    mark = "{% if {v}.below %}{{ mark }}{% endif %}"
+    b.title("{{ name }}", "{{ term.title }}", "关爱留守儿童工作汇总")
+    b.tag("if in_progress")
+    b.p("（本学期尚未结束，以下数据统计至{{ as_of_zh }}。）")
+    b.tag("endif")
+    b.p(
+        "本汇总由{{ school_count }}所学校报送的学期数据相加得出：各项比率均为各校分子之和除以"
+        "分母之和，关爱制度完成率为各校已完成人次之和除以应完成人次之和，不是各校比率的平均数。"
+    )
+
+    b.h1("一、基本情况")
+    b.p(
+        "截至{{ as_of_zh }}，报送数据的{{ school_count }}所学校共有留守儿童{{ population }}人"
+        "{% if students_total %}；其中{{ share_schools }}所学校报送了全校学生数，这些学校的"
+        "留守儿童{{ share_population }}人，占其学生{{ students_total }}人的"
+        "{{ left_behind_share | pct }}{% endif %}。"
+    )
+    b.tag("for group in breakdowns")
+    b.tag("if group['items']")
+    b.p(
+        "按{{ group.label }}：{% for item in group['items'] %}{{ item.label }}{{ item.count }}人"
+        "（{{ item.share | pct }}）{% if not loop.last %}，{% endif %}{% endfor %}。"
+    ).alignment = WD_ALIGN_PARAGRAPH.LEFT
+    b.tag("endif")
+    b.tag("endfor")
+    b.chart("guardianship", "图1　留守儿童监护类型")
+
+    b.h1("二、关爱制度落实情况")
+    b.table(
+        ["制度", "应完成（人次）", "已完成（人次）", "完成率", "目标"],
+        [
+            "{{ s.name }}",
+            "{{ s.due }}",
+            "{{ s.done }}",
+            "{{ s.rate | pct }}" + mark.replace("{v}", "s"),
+            "{{ s.target | pct }}",
+        ],
+        "s in standards",
+        [48, 33.5, 33.5, 20.5, 20.5],
+        left=(0,),
+    )
+
+    b.h1("三、主要指标")
+    b.table(
+        ["指标", "达到人数（起数）", "统计人数（起数）", "全县", "目标"],
+        [
+            "{{ r.label }}",
+            "{{ r.numerator }}",
+            "{{ r.denominator }}",
+            "{{ r.rate | pct }}" + mark.replace("{v}", "r"),
+            "{{ r.target | pct }}",
+        ],
+        "r in rates",
+        [56, 28, 28, 22, 22],
+        left=(0,),
+    )
+    b.tag("if incidents.count")
+    b.p("各校共发生突发事件{{ incidents.count }}起，按时处置{{ incidents.on_time }}起。")
+    b.tag("else")
+    b.p("各校本学期均未发生突发事件。")
+    b.tag("endif")
+    b.tag("if duties")
+    b.p(
+        "依法履职情况{% if duties.schools < school_count %}（{{ duties.schools }}所学校报送）"
+        "{% endif %}：需父母书面告知委托照护情况的{{ duties.notice[1] }}人，已告知"
+        "{{ duties.notice[0] }}人（{{ duties.notice_rate | pct }}）；无人监护{{ duties.unattended }}"
+        "人；辍学{{ duties.dropouts }}人，已劝返复学{{ duties.returned }}人"
+        "{% if duties.incidents_by_kind %}；突发事件按类别：{% for kind, n in "
+        "duties.incidents_by_kind.items() %}{{ kind }}{{ n }}起{% if not loop.last %}，{% endif %}"
+        "{% endfor %}{% endif %}。"
+    )
+    b.tag("endif")
+
+    b.h1("四、各校情况")
+    b.p(
+        "下表按“{{ standards[0].name if standards else '' }}”完成率从高到低排列，"
+        "{{ mark }}表示低于目标；各项关爱制度的各校完成率见其后的排名表。"
+    )
+    # A portrait page holds the five rates over N; each care standard gets its own ranking below.
+    headers, cells = column_loop_cells(
+        ["序号", "学校", "乡镇", "留守儿童"],
+        ["{{ row.position }}", "{{ row.school }}", "{{ row.township }}", "{{ row.population }}"],
+        "r in school_rates",
+        "{{ r.short }}",
+        "{{ row.rates[r.key].rate | pct }}" + mark.replace("{v}", "row.rates[r.key]"),
+    )
+    mark_fit_columns(b.table(headers, cells, "row in schools", [1] * len(headers), annex=True))
+    b.tag("for ranking in rankings")
+    b.h2("（{{ loop.index }}）{{ ranking.name }}：各校排名")
+    b.table(
+        ["名次", "学校", "乡镇", "应完成", "已完成", "完成率"],
+        [
+            "{{ row.rank if row.rank is not none else '—' }}",
+            "{{ row.school }}",
+            "{{ row.township }}",
+            "{{ row.due }}",
+            "{{ row.done }}",
+            "{{ row.rate | pct }}" + mark.replace("{v}", "row"),
+        ],
+        "row in ranking.schools",
+        [16, 50, 30, 20, 20, 20],
+        annex=True,
+        left=(1,),
+    )
+    b.tag("if ('standard-' ~ ranking.id) in charts")
+    b.p("{{ charts['standard-' ~ ranking.id] }}", "图")
+    b.p(
+        "图{{ loop.index + 1 }}　{{ ranking.name }}：各校完成率"
+        "{% if ranking.truncated %}（完成率最低的学校）{% endif %}",
+        "图题",
+    )
+    b.tag("endif")
+    b.tag("endfor")
+
+    b.h1("五、存在问题")
+    b.tag("set ns = namespace(n=0)")
+    step = "{% set ns.n = ns.n + 1 %}{{ ns.n }}."
+    b.tag("if not rates_below and not standards_below")
+    b.p("全县各项指标均达到目标。")
+    b.tag("endif")
+    b.tag("for r in rates_below")
+    b.p(step + "{{ r.label }}为{{ r.rate | pct }}，未达到{{ r.target | pct }}的目标。")
+    b.tag("endfor")
+    b.tag("for s in rankings")
+    b.tag("if s.below")
+    last = b.p(
+        step + "“{{ s.name }}”完成率为{{ s.rate | pct }}（目标{{ s.target | pct }}），"
+        "还差{{ s.missing }}人次{% if s.behind %}；完成率最低的学校：{% for row in s.behind %}"
+        "{{ row.school }}（{{ row.rate | pct }}）{% if not loop.last %}、{% endif %}{% endfor %}"
+        "{% endif %}。"
+    )
+    b.tag("endif")
+    b.tag("endfor")
+    b.signature(last, "{{ name }}", "{{ generated_on }}")
+
+    b.tag("if problems or warnings")
+    b.page_break()
+    b.p("附件", "附件")
+    b.p("未纳入汇总的文件", "Title")
+    b.tag("if problems")
+    b.table(
+        ["文件", "问题", "说明"],
+        ["{{ p.file }}", "{{ p.kind }}", "{{ p.message }}"],
+        "p in problems",
+        [50, 22, 84],
+        annex=True,
+        left=(0, 2),
+    )
+    b.tag("endif")
+    b.tag("for w in warnings")
+    b.p("{{ w.file }}：{{ w.message }}", "正文无缩进")
+    b.tag("endfor")
+    b.tag("endif")
+    return save(doc)
+
+
 # ---------------------------------------------------------------------------- output
 
 
@@ -738,7 +901,11 @@ def save(doc) -> bytes:
 
 def main(folder: Path = HERE) -> list[Path]:
     written = []
-    for name, build in (("工作总结.docx", build_summary), ("工作计划.docx", build_plan)):
+    for name, build in (
+        ("工作总结.docx", build_summary),
+        ("工作计划.docx", build_plan),
+        ("县级汇总.docx", build_county),
+    ):
         path = folder / name
         path.write_bytes(build())
         written.append(path)

@@ -229,6 +229,8 @@ def test_unknown_log_file_is_named(tmp_path):
         ("school: x\nstaff: [a]\nstafff: [b]\n", "LS903"),
         ("staff: [a]\n", "LS902"),
         ("school: x\nstaff: [a]\nstudents_total: {2015-winter: 3}\n", "LS904"),
+        # the same rule as the term calendar: 9999-autumn would end in year 10000
+        ("school: x\nstaff: [a]\nstudents_total: {9999-autumn: 3}\n", "LS904"),
         (
             "school: x\nstaff: [a]\nstandards:\n  - {id: s, name: n, log: meals, every: month}\n",
             "LS905",

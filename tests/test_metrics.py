@@ -1105,3 +1105,19 @@ def test_targets_and_incident_limits_come_from_settings_alone():
     by_hand = compute(repo([child("a")], logs), AUTUMN, AFTER)  # the dataclass defaults
     assert by_hand.targets == DEFAULT_TARGETS
     assert by_hand.incidents == {"count": 1, "on_time": 0}
+
+
+def test_a_standard_on_incidents_counts_by_occurred_at():
+    incidents = log(
+        [
+            {"occurred_at": "2015-10-08 09:00", "child_id": "a", "summary": "摔伤"},
+            {"occurred_at": "2015-11-20 15:30", "child_id": "a", "summary": "发烧"},
+        ],
+        dates=("occurred_at",),
+    )
+    follow_up = Standard("incident-month", "当月事件跟进", "incidents", "month")
+    figures = compute(
+        repo([child("a")], {"incidents": incidents}, standards=(follow_up,)), AUTUMN, AFTER
+    )
+    # October (2015-10) and November have a row; the term's other three months do not.
+    assert due_done(figures, "incident-month") == (5, 2)

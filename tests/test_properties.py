@@ -136,4 +136,7 @@ def test_check_never_raises_on_a_whole_repository(tmp_path_factory, text, log):
         logs={"talks": "date,child_id,staff\n" + log},
     )
     result = check_repository(root, TODAY, use_cache=False)
-    assert result.errors >= 0
+    assert result.children == 2 and result.logs == 1
+    for f in result.findings:
+        assert f.severity in ("error", "warning") and f.code.startswith("LS")
+        assert f.file and (f.line is None or f.line >= 1)

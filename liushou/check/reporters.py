@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import unicodedata
 from typing import TextIO
 
+from liushou import __version__
 from liushou.check.result import CheckResult
-from liushou.findings import ERROR
+from liushou.findings import CATALOGUE, ERROR, Finding
 from liushou.logspec import FREE_TEXT, LOGS
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
@@ -173,7 +175,123 @@ class GithubReporter:
         self.out.write(f"共 {r.errors} 个错误，{r.warnings} 个警告\n")
 
 
-REPORTER_BY_NAME = {"text": TextReporter, "json": JsonReporter, "github": GithubReporter}
+def fingerprints(findings: list[Finding]) -> list[str]:
+    """A stable id per finding: a hash of code, file, line and message (never of the time).
+
+    Two identical findings in one file get the same hash plus their occurrence number, so every
+    fingerprint in a report is unique and a rerun gives the same ones.
+    """
+    seen: dict[str, int] = {}
+    result = []
+    for f in findings:
+        digest = hashlib.sha256(
+            "\x1f".join((f.code, f.file, str(f.line or 0), f.message)).encode("utf-8")
+        ).hexdigest()
+        seen[digest] = seen.get(digest, 0) + 1
+        result.append(digest if seen[digest] == 1 else f"{digest[:56]}-{seen[digest]}")
+    return result
+
+
+class GitlabReporter:
+    """GitLab Code Quality (SPEC §8): a JSON array, severity major for errors, minor for warnings."""
+
+    def __init__(self, result: CheckResult, out: TextIO):
+        self.result = result
+        self.out = out
+
+    def report(self) -> None:
+        findings = self.result.findings
+        doc = [
+            {
+                "description": f"{f.code} {f.message}",
+                "check_name": f.code,
+                "fingerprint": fingerprint,
+                "severity": "major" if f.severity == ERROR else "minor",
+                "location": {"path": f.file, "lines": {"begin": f.line or 1}},
+            }
+            for f, fingerprint in zip(findings, fingerprints(findings))
+        ]
+        json.dump(doc, self.out, ensure_ascii=False, indent=2)
+        self.out.write("\n")
+
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+
+
+class SarifReporter:
+    """SARIF 2.1.0 (SPEC §8): one run of the tool `liushou`, one rule per catalogue code."""
+
+    def __init__(self, result: CheckResult, out: TextIO):
+        self.result = result
+        self.out = out
+
+    def report(self) -> None:
+        findings = self.result.findings
+        codes = sorted(CATALOGUE)
+        index = {code: i for i, code in enumerate(codes)}
+        rules = [
+            {
+                "id": code,
+                "name": code,
+                "shortDescription": {"text": CATALOGUE[code].title},
+                "defaultConfiguration": {
+                    "level": "error" if CATALOGUE[code].severity == ERROR else "warning"
+                },
+            }
+            for code in codes
+        ]
+        results = []
+        for f, fingerprint in zip(findings, fingerprints(findings)):
+            region = {"startLine": f.line or 1}
+            if f.column:
+                region["startColumn"] = f.column
+            entry = {
+                "ruleId": f.code,
+                "level": "error" if f.severity == ERROR else "warning",
+                "message": {"text": f.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": f.file, "uriBaseId": "SRCROOT"},
+                            "region": region,
+                        }
+                    }
+                ],
+                "partialFingerprints": {"liushouFinding/v1": fingerprint},
+            }
+            if f.code in index:
+                entry["ruleIndex"] = index[f.code]
+            results.append(entry)
+        doc = {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "liushou",
+                            "version": __version__,
+                            "rules": rules,
+                        }
+                    },
+                    "columnKind": "unicodeCodePoints",
+                    "results": results,
+                }
+            ],
+        }
+        json.dump(doc, self.out, ensure_ascii=False, indent=2)
+        self.out.write("\n")
+
+
+REPORTER_BY_NAME = {
+    "text": TextReporter,
+    "json": JsonReporter,
+    "github": GithubReporter,
+    "gitlab": GitlabReporter,
+    "sarif": SarifReporter,
+}
 
 
 def _escape_data(text: str) -> str:

@@ -9,7 +9,15 @@ from __future__ import annotations
 import os
 import sys
 
-from liushou.cli import check, documents, report  # noqa: F401 - registers the commands
+from liushou.cli import (  # noqa: F401 - registers the commands
+    check,
+    documents,
+    due,
+    init,
+    records,
+    report,
+    rollup,
+)
 from liushou.cli.common import app
 
 __all__ = ["app", "run"]

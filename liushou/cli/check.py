@@ -23,7 +23,10 @@ from liushou.load.settings import SettingsError
 def check(
     ctx: typer.Context,
     fmt: str = typer.Option(
-        "text", "--format", help="输出格式：text（默认）、json 或 github（GitHub Actions 注释）。"
+        "text",
+        "--format",
+        help="输出格式：text（默认）、json、github（GitHub Actions 注释）、"
+        "gitlab（GitLab 代码质量报告）或 sarif（SARIF 2.1.0）。",
     ),
     strict: bool = typer.Option(False, "--strict", help="有警告也以失败（退出码 1）结束。"),
     changed: bool = typer.Option(

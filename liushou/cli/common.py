@@ -87,9 +87,9 @@ def apply_today(ctx: typer.Context, today: str | None) -> Options:
 def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
     """Print a settings problem and return the exit (code 2) to raise.
 
-    json and github go to standard output like any check result, so CI annotates the file.
+    Machine formats go to standard output like any check result, so CI annotates the file.
     """
-    if fmt in ("json", "github"):
+    if fmt != "text" and fmt in REPORTER_BY_NAME:
         REPORTER_BY_NAME[fmt](CheckResult(Path("."), error.findings), sys.stdout).report()
     else:
         for f in error.findings:

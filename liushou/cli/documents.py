@@ -18,6 +18,7 @@ from liushou.cli.common import (
     write_document,
 )
 from liushou.documents.output import ROSTER_WRITERS
+from liushou.labels import parse_class_key
 from liushou.load.settings import SettingsError, load_settings
 
 TEMPLATE_SUFFIXES = (".j2", ".docx")
@@ -35,8 +36,6 @@ app.add_typer(
 
 def _class_key(text: str) -> str:
     """--class as "年级-班" ("3年级2班" -> "3-2"); a usage error when it names no class."""
-    from liushou.documents.roster import parse_class_key
-
     try:
         grade, klass = parse_class_key(text)
     except ValueError as error:
@@ -123,7 +122,7 @@ def templates_export(
     """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
     root = repo_root(ctx.obj)
     folder = root / "templates"
-    from liushou.documents.render import builtin_templates
+    from liushou.documents.render import builtin_templates  # jinja2, figures: only here
 
     sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
     skipped = []

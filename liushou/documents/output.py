@@ -111,3 +111,84 @@ ROSTER_WRITERS: dict[str, Callable[[list[dict[str, Any]], str, str], Document]] 
     "csv": _roster_csv,
     "md": _roster_md,
 }
+
+
+def _rollup_md(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import chart_file_names, county_markdown
+    from liushou.documents.rollup_charts import county_charts
+
+    names = chart_file_names(figures)
+    charts = {names[key]: png for key, png in county_charts(figures).items()}
+    text = county_markdown(figures, root, names)
+    return Document(text, Path(f"县级汇总-{figures.term}.md"), charts)
+
+
+def _rollup_docx(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import county_docx
+
+    return Document(county_docx(figures, root), Path(f"县级汇总-{figures.term}.docx"))
+
+
+def _rollup_xlsx(figures: Any, root: Path) -> Document:
+    from liushou.documents.rollup import county_xlsx
+
+    return Document(county_xlsx(figures), Path(f"县级汇总-{figures.term}.xlsx"))
+
+
+def _rollup_json(figures: Any, root: Path) -> Document:
+    return Document(json.dumps(figures.to_json(), ensure_ascii=False, indent=2) + "\n", STDOUT)
+
+
+# County roll-ups (figures.rollup.CountyFigures); defaults are relative to the current folder.
+ROLLUP_WRITERS: dict[str, Callable[[Any, Path], Document]] = {
+    "md": _rollup_md,
+    "docx": _rollup_docx,
+    "xlsx": _rollup_xlsx,
+    "json": _rollup_json,
+}
+
+
+def _due_default(due: Any, suffix: str) -> Path:
+    scope = "".join(f"-{part}" for part in due.scope)
+    return Path("reports") / "due" / f"待办清单-{due.today.isoformat()}{scope}.{suffix}"
+
+
+def _due_text(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_text
+
+    return Document(due_text(due), STDOUT)
+
+
+def _due_md(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_md
+
+    return Document(due_md(due), STDOUT)
+
+
+def _due_json(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_json
+
+    return Document(due_json(due), STDOUT)
+
+
+def _due_csv(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_csv
+
+    return Document(due_csv(due), _due_default(due, "csv"))
+
+
+def _due_docx(due: Any) -> Document:
+    from liushou.documents.due_sheets import due_docx
+
+    # The printed sheet may have been edited in Word before printing: not replaced silently.
+    return Document(due_docx(due), _due_default(due, "docx"), keep_existing=True)
+
+
+# The due list (SPEC §9), a figures.due.DueList, per --format
+DUE_WRITERS: dict[str, Callable[[Any], Document]] = {
+    "text": _due_text,
+    "md": _due_md,
+    "docx": _due_docx,
+    "csv": _due_csv,
+    "json": _due_json,
+}

@@ -16,6 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from liushou.figures.metrics import TermFigures
+from liushou.labels import class_key_label, grade_label
 from liushou.load.model import Settings
 from liushou.metricspec import METRIC_BY_KEY, METRICS
 from liushou.terms import Term, months
@@ -27,18 +28,6 @@ BREAKDOWN_LABELS = {
     "by_grade": "年级",
     "by_boarding": "寄宿",
 }
-GRADE_NAMES = [
-    "学前",
-    "一年级",
-    "二年级",
-    "三年级",
-    "四年级",
-    "五年级",
-    "六年级",
-    "初一",
-    "初二",
-    "初三",
-]
 EVERY_LABELS = {"week": "每周", "month": "每月", "term": "每学期"}
 SEASON_LABELS = {"autumn": "秋季学期", "spring": "春季学期"}
 INCIDENT_LIMIT_LABELS = {"guardian": "通知监护人", "parents": "通知父母", "authority": "上报"}
@@ -60,15 +49,6 @@ def term_title(term: Term) -> str:
     year, season = int(term.name[:4]), term.name[5:]
     first = year if season == "autumn" else year - 1
     return f"{first}—{first + 1}学年{SEASON_LABELS[season]}"
-
-
-def _grade_label(key: str) -> str:
-    return GRADE_NAMES[int(key)] if key.isdigit() and int(key) < len(GRADE_NAMES) else key
-
-
-def _class_label(key: str) -> str:
-    grade, _, klass = key.partition("-")
-    return f"{_grade_label(grade)}（{klass}）班"
 
 
 def _zh_date(day: dt.date) -> str:
@@ -116,7 +96,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
         names = {"true": "寄宿", "false": "走读"} if key == "by_boarding" else {}
         items = [
             {
-                "label": _grade_label(k) if key == "by_grade" else names.get(k, k),
+                "label": grade_label(k) if key == "by_grade" else names.get(k, k),
                 "count": n,
                 "share": n / figures.population if figures.population else None,
             }
@@ -126,7 +106,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
     classes = [
         {
             **row,
-            "label": _class_label(row["class"]),
+            "label": class_key_label(row["class"]),
             "standards": {sid: s.get("rate") for sid, s in row["standards"].items()},
         }
         for row in figures.class_rows
@@ -144,7 +124,7 @@ def report_context(figures: TermFigures, settings: Settings, with_names: bool = 
                     {
                         "standard": figures.standards[sid]["name"],
                         "name": row["name"],
-                        "class": _class_label(row["class"]) if row.get("class") else "",
+                        "class": class_key_label(row["class"]) if row.get("class") else "",
                         "period": row["period"],
                     }
                 )

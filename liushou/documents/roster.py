@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from liushou.documents.render import GRADE_NAMES
 from liushou.figures.metrics import in_care
+from liushou.labels import class_label, grade_label, parse_class_key
 from liushou.load.model import Child, Repository, Settings
 
 COLUMNS = (
@@ -42,7 +42,6 @@ COLUMNS = (
 
 _MOBILE = re.compile(r"^(1[3-9]\d)\d{4}(\d{4})$")
 _LANDLINE = re.compile(r"^(0\d{2,3}-?)\d{3,4}(\d{4})$")
-_CLASS_KEY = re.compile(r"^\s*(\d+)\s*(?:-|－|年级)\s*(\d+)\s*班?\s*$")
 # A work place cut to province and city: the province (or a municipality, or the short name of
 # an autonomous region), then the city up to its first 市, 州 (自治州, 恩施州; not the 州 of 广州市),
 # 地区 or 盟.
@@ -133,29 +132,9 @@ def neutralise(value: Any) -> Any:
 # ---------------------------------------------------------------------------- rows
 
 
-def parse_class_key(text: str) -> tuple[int, int]:
-    """ "3-2" (or "3年级2班") -> (3, 2).
-
-    Raises:
-        ValueError: the text names no class; the message is in Chinese.
-    """
-    match = _CLASS_KEY.match(text or "")
-    if not match:
-        raise ValueError(f"班级应写成“年级-班”，例如 3-2 表示三年级2班，而不是“{text}”")
-    return int(match[1]), int(match[2])
-
-
-def grade_label(grade: Any) -> str:
-    """3 -> "三年级", 7 -> "初一"; a grade outside 0..9 as written."""
-    if isinstance(grade, int) and not isinstance(grade, bool) and 0 <= grade < len(GRADE_NAMES):
-        return GRADE_NAMES[grade]
-    return "" if grade is None else str(grade)
-
-
-def class_label(child: Child) -> str:
-    """ "三年级2班", or what is known of it."""
-    klass = child.get("class")
-    return grade_label(child.get("grade")) + (f"{klass}班" if klass is not None else "")
+def child_class_label(child: Child) -> str:
+    """ "三年级（2）班", or what is known of it."""
+    return class_label(child.get("grade"), child.get("class"))
 
 
 def _int_or_last(value: Any) -> int:
@@ -409,7 +388,7 @@ def card_fields(child: Child, full: bool = False) -> list[tuple[str, list[str]]]
         ("性别", [get("gender") or ""]),
         ("出生日期", [_date_text(get("birth_date"))]),
         ("身份证号", [(str if full else mask_id_number)(get("id_number") or "")]),
-        ("年级班级", [class_label(child)]),
+        ("年级班级", [child_class_label(child)]),
         ("寄宿", [_flag(get("boarding", False), "寄宿", "走读")]),
         ("入学日期", [_date_text(get("enrolled_on"))]),
         ("在校状态", [status]),

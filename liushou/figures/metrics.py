@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from liushou import terms
+from liushou.errors import TermError
 from liushou.load.model import Child, Repository, Standard
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
 from liushou.logspec import EVERYONE, LOGS
@@ -406,6 +407,24 @@ class _Judged:
     done: np.ndarray  # done and due
 
 
+def _row_counts(
+    standard: Standard, periods: Sequence[Period], roster: _Roster, log: _Log, as_of_day: int
+) -> np.ndarray:
+    """Matching rows per child and period (children × periods), dated not after `as_of_day`."""
+    n, count = len(roster), len(periods)
+    if count == 0 or n == 0:
+        return np.zeros((n, count), dtype=np.int64)
+    # Place each row in the period containing its date; periods are sorted and disjoint.
+    rows = (log.day <= as_of_day) & log.matching(standard.where)
+    day, pos = log.day[rows], log.pos[rows]
+    starts = np.array([p.start.toordinal() for p in periods], dtype=np.int64)
+    ends = np.array([p.end.toordinal() for p in periods], dtype=np.int64)
+    which = np.searchsorted(starts, day, side="right") - 1
+    inside = (which >= 0) & (day <= ends[np.clip(which, 0, None)])
+    counts = np.bincount(pos[inside] * count + which[inside], minlength=n * count)
+    return counts.reshape(n, count)
+
+
 def _judge(
     standard: Standard, periods: Sequence[Period], roster: _Roster, log: _Log, as_of_day: int
 ) -> _Judged:
@@ -419,15 +438,8 @@ def _judge(
         & (roster.first[:, None] <= midpoints[None, :])
         & (midpoints[None, :] < roster.stop[:, None])
     )
-    # Place each row in the period containing its date; periods are sorted and disjoint.
-    rows = (log.day <= as_of_day) & log.matching(standard.where)
-    day, pos = log.day[rows], log.pos[rows]
-    starts = np.array([p.start.toordinal() for p in periods], dtype=np.int64)
-    ends = np.array([p.end.toordinal() for p in periods], dtype=np.int64)
-    which = np.searchsorted(starts, day, side="right") - 1
-    inside = (which >= 0) & (day <= ends[np.clip(which, 0, None)])
-    counts = np.bincount(pos[inside] * count + which[inside], minlength=n * count)
-    done = due & (counts.reshape(n, count) >= standard.at_least)
+    counts = _row_counts(standard, periods, roster, log, as_of_day)
+    done = due & (counts >= standard.at_least)
     return _Judged(list(periods), due, done)
 
 
@@ -535,11 +547,22 @@ def _incidents(
     repo: Repository, roster: _Roster, start: int, end: int
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
     """Incidents that occurred in [start, as-of] and whether each was notified in time (§6.3)."""
+    entries = _judged_incidents(repo, roster, start, end)
+    for entry in entries:
+        del entry["pos"]  # the report's list names no child
+    return {"count": len(entries), "on_time": sum(e["on_time"] for e in entries)}, entries
+
+
+def _judged_incidents(
+    repo: Repository, roster: _Roster, start: int, end: int
+) -> list[dict[str, Any]]:
+    """Each incident of [start, end] judged against its limits, with the child's roster `pos`."""
     log = _Log.of(repo, "incidents", roster)
-    frame = log.frame[log.within(start, end)]
+    inside = log.within(start, end)
+    frame = log.frame[inside]
     limits = repo.settings.incident_limits_minutes  # complete: settings fill in the defaults
     entries = []
-    for _, row in frame.iterrows():
+    for pos, (_, row) in zip(log.pos[inside].tolist(), frame.iterrows()):
         occurred = pd.Timestamp(row["occurred_at"])
         missing, late = [], []
         for key, column in INCIDENT_DEADLINES.items():
@@ -559,10 +582,11 @@ def _incidents(
                 "missing": missing,
                 "late": late,
                 "line": None if pd.isna(line) else int(line),
+                "pos": pos,
             }
         )
     entries.sort(key=lambda entry: (entry["occurred_on"], entry["line"] or 0))
-    return {"count": len(entries), "on_time": sum(e["on_time"] for e in entries)}, entries
+    return entries
 
 
 def _activities(repo: Repository, roster: _Roster, start: int, end: int) -> list[dict[str, Any]]:
@@ -751,3 +775,14 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
         ),
         students_total=students_total,
     )
+
+
+def term_figures(repo: Repository, term: Term, today: dt.date) -> TermFigures:
+    """Compute a term's figures; a term in which no child was ever in care is a TermError."""
+    figures = compute(repo, term, today)
+    if not figures.retention.get("u"):
+        raise TermError(
+            f"学期 {term.name}（{term.start} 至 {term.end}）没有在册的留守儿童，无法生成报告；"
+            "请检查学期名称和儿童档案的入学日期"
+        )
+    return figures

@@ -49,6 +49,7 @@ class SourceFiles:
     log_files: dict[str, str] = field(default_factory=dict)  # log name -> path as found
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    closed: dict[str, str] = field(default_factory=dict)  # closed/<T>.yaml -> digest of its bytes
 
 
 @dataclass
@@ -67,7 +68,8 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
     """
     found = []
     skip = len(str(root)) + 1
-    for path in _child_paths(root) + _log_paths(root) + [str(root / SETTINGS_FILE)]:
+    paths = _child_paths(root) + _log_paths(root) + _closed_paths(root)
+    for path in paths + [str(root / SETTINGS_FILE)]:
         try:
             info = os.stat(path)
         except OSError:
@@ -103,6 +105,11 @@ def read_sources(root: Path) -> SourceFiles:
             sources.log_files[stem] = rel
         except OSError:
             sources.unreadable.append(rel)
+    for path in _closed_paths(root):
+        try:
+            sources.closed[_display(path[skip:])] = cache_mod.digest(_read(path))
+        except OSError:
+            sources.unreadable.append(_display(path[skip:]))
     return sources
 
 
@@ -111,6 +118,7 @@ def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
     parts = [cache_mod.digest(sources.settings)]
     parts += [f"{p}\0{d}" for p, d in sorted(children.digests.items())]
     parts += [f"{n}\0{d}" for n, d in sorted(sources.logs.items())]
+    parts += [f"{p}\0{d}" for p, d in sorted(sources.closed.items())]
     parts += [f"{p}\0unknown" for p in sources.unknown_logs]
     parts += [f"{p}\0unreadable" for p in sources.unreadable]
     parts += list(extra)
@@ -335,6 +343,18 @@ def _child_paths(root: Path) -> list[str]:
             elif entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file():
                 paths.append(entry.path)
     return sorted(paths)
+
+
+def _closed_paths(root: Path) -> list[str]:
+    """The closing records closed/<T>.yaml (SPEC §10 close), whose seals the check reads."""
+    try:
+        return sorted(
+            entry.path
+            for entry in os.scandir(root / "closed")
+            if entry.name.endswith(".yaml") and not entry.name.startswith(".")
+        )
+    except OSError:
+        return []
 
 
 def _log_paths(root: Path) -> list[str]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from liushou.findings import Finding, finding, shown
+from liushou.findings import Finding, closest, finding, shown
 from liushou.load.model import Child, archive_missing  # noqa: F401 - part of the schema's API
 from liushou.load.yamlsource import ParsedYaml, is_date
 
@@ -17,6 +16,7 @@ STATUSES = ("在校", "转出", "辍学", "休学", "毕业")
 LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
 PARENT_RELATIONS = ("父亲", "母亲")
+RISKS = ("绿", "黄", "橙", "红")  # care.risk, the school's risk level, lowest first (SPEC §11)
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -52,6 +52,9 @@ _GUARDIAN = {
     "phone": Field("phone"),
     "health": Field("str"),
     "literacy": Field("str"),
+    "entrusted_on": Field("date"),
+    "notice_on": Field("date"),
+    "agreement": Field("bool"),
 }
 
 CHILD_FIELDS: dict[str, Field] = {
@@ -96,6 +99,7 @@ CHILD_FIELDS: dict[str, Field] = {
             "plan": Field("str"),
             "vaccinated": Field("bool"),
             "insured": Field("bool"),
+            "risk": Field("str", enum=RISKS),
         },
     ),
     "consent": Field("map", children={"by": Field("str"), "on": Field("date")}),
@@ -168,8 +172,8 @@ def _check_mapping(
     for key in value:
         dotted = f"{path}{key}"
         if key not in fields:
-            close = difflib.get_close_matches(key, list(fields), n=1, cutoff=0.6)
-            hint = f"，是否想写 {path}{close[0]}？" if close else ""
+            close = closest(key, fields)
+            hint = f"，是否想写 {path}{close}？" if close else ""
             ctx.add("LS104", dotted, field=shown(dotted), hint=hint)
     for key, spec in fields.items():
         dotted = f"{path}{key}"

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from pathlib import Path
 from typing import Any
 
-from liushou.findings import Finding, finding, shown
+from liushou.findings import Finding, closest, finding, shown
 from liushou.load.model import DEFAULT_INCIDENT_LIMITS, Settings, Standard
 from liushou.load.yamlsource import ParsedYaml, is_date, parse_yaml
 from liushou.logspec import LOGS
 from liushou.metricspec import DEFAULT_TARGETS, TARGET_KEYS
+from liushou.terms import PERIOD_KINDS, parse_term_name
 
 SETTINGS_FILE = "liushou.yaml"
-TERM_NAME = re.compile(r"^(\d{4})-(autumn|spring)$")
 KNOWN_KEYS = (
     "school",
     "township",
@@ -28,6 +27,8 @@ KNOWN_KEYS = (
     "standards",
     "incident_limits_minutes",
     "plan",
+    "top_grade",
+    "promoted",
 )
 STANDARD_KEYS = ("id", "name", "log", "every", "at_least", "where", "applies_to", "target")
 # A care standard counts rows per child, so only a log whose rows name one child can carry one.
@@ -121,8 +122,8 @@ class _Reader:
     def read(self, raw: dict[str, Any]) -> Settings:
         for key in raw:
             if key not in KNOWN_KEYS:
-                close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.6)
-                hint = f"，是否想写 {close[0]}？" if close else ""
+                close = closest(key, KNOWN_KEYS)
+                hint = f"，是否想写 {close}？" if close else ""
                 self.fail(key, "", code="LS903", field=shown(key), hint=hint)
         school = raw.get("school")
         if not isinstance(school, str) or not school.strip():
@@ -155,9 +156,10 @@ class _Reader:
             return {}
         good = {}
         for term, item in value.items():
-            if TERM_NAME.match(str(term)):
+            try:
+                parse_term_name(str(term))
                 good[str(term)] = item
-            else:
+            except ValueError:
                 self.fail(f"{section}.{term}", "", code="LS904", term=shown(term))
         return good
 
@@ -273,8 +275,8 @@ class _Reader:
         if isinstance(log, str) and log not in STANDARD_LOGS:
             problems.append(f"log 应为 {'、'.join(STANDARD_LOGS)} 之一")
         every = item.get("every")
-        if isinstance(every, str) and every not in ("week", "month", "term"):
-            problems.append("every 应为 week、month 或 term")
+        if isinstance(every, str) and every not in PERIOD_KINDS:
+            problems.append(f"every 应为 {'、'.join(PERIOD_KINDS)} 之一")
         at_least = item.get("at_least", 1)
         if isinstance(at_least, bool) or not isinstance(at_least, int) or at_least < 1:
             problems.append("at_least 应为正整数")

@@ -1,0 +1,316 @@
+"""The due list (SPEC §9) as text tables, Markdown, CSV, JSON and a printable Word worksheet."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from liushou.documents.roster import grade_label, neutralise
+from liushou.figures.due import KIND_ZH, DueItem, DueList
+
+COLUMNS = (
+    "类别",
+    "事项",
+    "编号",
+    "姓名",
+    "班级",
+    "帮扶教师",
+    "风险",
+    "期间",
+    "已完成",
+    "应完成",
+    "尚缺",
+    "截止",
+    "最近一次",
+)
+PRIVACY_LINE = "本清单含儿童姓名，仅供校内关爱工作使用，请勿外传。"
+WORKSHEET_TITLE = "留守儿童关爱工作待办清单（谈心记录表）"
+
+
+def class_label(item: DueItem) -> str:
+    """ "三年级2班", or what is known of it."""
+    return grade_label(item.grade) + (f"{item.klass}班" if item.klass is not None else "")
+
+
+def period_label(item: DueItem) -> str:
+    if item.item == "unattended":
+        return "今天"
+    return item.period.label
+
+
+def what(item: DueItem) -> str:
+    """The item in a few Chinese words, with what is still missing."""
+    text = item.title
+    if item.detail:
+        text += f"（{item.detail}）"
+    elif item.kind != "urgent" and item.at_least > 1:
+        text += f"（尚缺 {item.remaining} 次）"
+    return text
+
+
+def row(item: DueItem) -> list[str]:
+    """One item as the cells of COLUMNS."""
+    return [
+        KIND_ZH[item.kind],
+        what(item),
+        item.child_id,
+        item.name or "",
+        class_label(item),
+        item.mentor or "",
+        item.risk or "",
+        period_label(item),
+        str(item.done),
+        str(item.at_least),
+        str(item.remaining),
+        item.deadline.isoformat(),
+        item.last.isoformat() if item.last else "",
+    ]
+
+
+def heading(due: DueList) -> str:
+    """The one line saying whose list it is, for which day and term."""
+    term = due.term.name if due.term else "不在学期内"
+    return f"{due.school} 留守儿童关爱待办清单（{due.today}，{term}）"
+
+
+def empty_message(due: DueList) -> str | None:
+    """Why the list is empty, or None when it has items."""
+    if due.term is None:
+        return f"{due.today} 不在任何学期内，没有待办事项。"
+    if not due.items:
+        return f"{due.today} 没有待办事项：所选范围内的关爱工作都已完成。"
+    return None
+
+
+def due_text(due: DueList, width: int = 120) -> str:
+    """A rich table per mentor, as plain text for a school's terminal."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, force_terminal=False, color_system=None)
+    console.print(heading(due))
+    message = empty_message(due)
+    if message:
+        console.print(message)
+        return buffer.getvalue()
+    shown = ("类别", "事项", "姓名", "班级", "风险", "期间", "截止", "最近一次")
+    index = [COLUMNS.index(c) for c in shown]
+    for mentor, items in due.groups():
+        table = Table(title=f"帮扶教师：{mentor}（{len(items)} 项）", box=box.SIMPLE_HEAD)
+        for column in shown:
+            table.add_column(column, overflow="fold")
+        for item in items:
+            cells = row(item)
+            table.add_row(*(cells[i] for i in index))
+        console.print(table)
+    console.print(PRIVACY_LINE)
+    return buffer.getvalue()
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def due_md(due: DueList) -> str:
+    """The list as Markdown: a section and a table per mentor."""
+    lines = [f"# {heading(due)}", ""]
+    message = empty_message(due)
+    if message:
+        return "\n".join([*lines, message, ""])
+    shown = [c for c in COLUMNS if c not in ("编号", "帮扶教师")]
+    index = [COLUMNS.index(c) for c in shown]
+    for mentor, items in due.groups():
+        lines += [f"## 帮扶教师：{mentor}（{len(items)} 项）", ""]
+        lines.append("| " + " | ".join(shown) + " |")
+        lines.append("|" + "---|" * len(shown))
+        for item in items:
+            cells = row(item)
+            lines.append("| " + " | ".join(_md_cell(cells[i]) for i in index) + " |")
+        lines.append("")
+    lines += [PRIVACY_LINE, ""]
+    return "\n".join(lines)
+
+
+def due_csv(due: DueList) -> bytes:
+    """The list as CSV in SPEC §9 order: UTF-8 with BOM and CRLF, so Excel and WPS read it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for item in due.items:
+        writer.writerow([neutralise(cell) for cell in row(item)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def due_json(due: DueList) -> str:
+    """SPEC §9's JSON object."""
+    return json.dumps(due.to_json(), ensure_ascii=False, indent=2) + "\n"
+
+
+# ---------------------------------------------------------------------------- Word worksheet
+
+_FONT = "宋体"
+_HEAD_FONT = "黑体"
+# (header, width in mm): A4 portrait leaves 180 mm between 15 mm margins
+_SHEET_COLUMNS = (
+    ("序号", 12),
+    ("姓名", 16),
+    ("班级", 19),
+    ("事项", 43),
+    ("截止", 22),
+    ("最近一次", 22),
+    ("日期", 18),
+    ("情况记录", 28),
+)
+SHEET_MIN_ROWS = 12  # blank rows below the items, for talks the list did not ask for
+
+
+def _set_font(target: Any, name: str) -> None:
+    """A run's or style's font for Latin and East Asian text alike."""
+    from docx.oxml.ns import qn
+
+    target.font.name = name
+    target.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+
+
+def _short_date(day: Any, today: Any) -> str:
+    """ "11月30日" (with the year when it is not today's), so a date fits a narrow column."""
+    if day is None:
+        return ""
+    text = f"{day.month}月{day.day}日"
+    return text if day.year == today.year else f"{day.year}年{text}"
+
+
+def _sheet_period(item: DueItem, due: DueList) -> str:
+    """The period in words a teacher reads at a glance: 本学期, 11月, 11月9日起一周."""
+    period = item.period
+    if due.term is not None and period.start == due.term.start and period.end == due.term.end:
+        return "本学期"
+    if period.start.day == 1 and (period.end + dt.timedelta(days=1)).day == 1:
+        return f"{period.start.month}月"
+    return f"{period.start.month}月{period.start.day}日起一周"
+
+
+def _sheet_item(item: DueItem, due: DueList) -> str:
+    prefix = {"urgent": "【紧急】", "missed": "【上期未完成】", "open": ""}[item.kind]
+    period = "" if item.kind == "urgent" else f"（{_sheet_period(item, due)}）"
+    return prefix + what(item) + period
+
+
+def due_docx(due: DueList) -> bytes:
+    """One printable A4 page per mentor: the items with blank date and note columns to fill in.
+
+    A mentor with more items than a page holds continues on the next page, with the header row
+    repeated; each mentor starts on a new page.
+
+    Returns:
+        The .docx file's bytes.
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    document.core_properties.title = WORKSHEET_TITLE
+    document.core_properties.author = due.school
+    document.core_properties.last_modified_by = due.school
+    normal = document.styles["Normal"]
+    _set_font(normal, _FONT)
+    normal.font.size = Pt(10.5)
+    normal.paragraph_format.space_after = Pt(0)
+
+    def page_setup(section: Any) -> None:
+        section.orientation = WD_ORIENT.PORTRAIT
+        section.page_width, section.page_height = Mm(210), Mm(297)
+        section.left_margin = section.right_margin = Mm(15)
+        section.top_margin = section.bottom_margin = Mm(15)
+
+    def paragraph(text: str, size: float, bold: bool = False, center: bool = False) -> Any:
+        para = document.add_paragraph()
+        if center:
+            para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = para.add_run(text)
+        run.font.size = Pt(size)
+        run.bold = bold
+        if bold:
+            _set_font(run, _HEAD_FONT)
+        return para
+
+    groups = due.groups()
+    page_setup(document.sections[0])
+    if not groups:
+        paragraph(due.school, 12, center=True)
+        paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
+        paragraph(empty_message(due) or "", 12)
+    term = due.term.name if due.term else ""
+    for number, (mentor, items) in enumerate(groups):
+        if number:
+            page_setup(document.add_section(WD_SECTION.NEW_PAGE))
+        paragraph(due.school, 12, center=True)
+        title = paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
+        title.paragraph_format.space_after = Pt(4)
+        info = paragraph(
+            f"帮扶教师：{mentor}　　学期：{term}　　打印日期：{due.today}　　共 {len(items)} 项",
+            10.5,
+        )
+        info.paragraph_format.space_after = Pt(6)
+
+        rows = max(len(items), SHEET_MIN_ROWS)
+        table = document.add_table(rows=1 + rows, cols=len(_SHEET_COLUMNS))
+        table.style = "Table Grid"
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for column, (_, width) in zip(table.columns, _SHEET_COLUMNS):
+            column.width = Mm(width)  # LibreOffice and WPS read the grid, Word the cells
+        header = table.rows[0]
+        # Repeat the header row on every page the table runs onto.
+        header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        for cell, (text, width) in zip(header.cells, _SHEET_COLUMNS):
+            cell.width = Mm(width)
+            run = cell.paragraphs[0].add_run(text)
+            run.bold = True
+            _set_font(run, _HEAD_FONT)
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for index, table_row in enumerate(table.rows[1:], start=1):
+            table_row.height = Mm(11)  # room to write by hand
+            table_row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
+            if index > len(items):
+                continue
+            item = items[index - 1]
+            cells = [
+                str(index),
+                item.name or item.child_id,
+                class_label(item),
+                _sheet_item(item, due),
+                _short_date(item.deadline, due.today),
+                _short_date(item.last, due.today),
+                "",
+                "",
+            ]
+            for cell, text, (_, width) in zip(table_row.cells, cells, _SHEET_COLUMNS):
+                cell.width = Mm(width)
+                run = cell.paragraphs[0].add_run(text)
+                run.font.size = Pt(9.5)
+        # Keep a row from splitting across pages.
+        for table_row in table.rows:
+            table_row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        note = paragraph(
+            "说明：“日期”和“情况记录”两栏请手写填写（谈心、联系或家访的日期与简要情况），"
+            "填好后交回学校录入。" + PRIVACY_LINE,
+            9,
+        )
+        note.paragraph_format.space_before = Pt(6)
+        sign = paragraph(
+            "帮扶教师（签名）：______________　　　交回日期：______年____月____日", 10.5
+        )
+        sign.paragraph_format.space_before = Pt(12)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

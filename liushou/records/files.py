@@ -1,0 +1,97 @@
+"""Small helpers shared by the record-keeping commands: atomic writes, git calls, loading."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from liushou.errors import UsageError
+
+
+class RecordsError(UsageError):
+    """A problem that stops a record-keeping command (exit code 2); the message is Chinese."""
+
+
+class GitError(RecordsError):
+    """git is missing, or the folder is not inside a git repository."""
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
+
+    A temporary file in the same folder is written, flushed to disk and renamed over `path`;
+    an existing file keeps its permission bits.
+
+    Raises:
+        RecordsError: `path` is a symbolic link (never written through), or the write failed.
+    """
+    if path.is_symlink():
+        raise RecordsError(f"{path} 是符号链接，为安全起见不通过链接写入，请改为普通文件")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+        handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise RecordsError(f"无法写入 {path}：{error.strerror or error}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as error:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise RecordsError(f"无法写入 {path}：{error.strerror or error}") from None
+
+
+def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    """Run `git -C root args...` (no shell) and return the finished process, output as bytes.
+
+    Raises:
+        GitError: git is not installed, or (with `check`) the command failed.
+    """
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", "-C", str(root), *args],
+            capture_output=True,
+            check=False,
+        )
+    except OSError:
+        raise GitError("找不到 git 命令：请先安装 git（https://git-scm.com）") from None
+    if check and done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} 失败：{detail[-1] if detail else done.returncode}")
+    return done
+
+
+def git_toplevel(root: Path) -> Path | None:
+    """The top folder of the git work tree holding `root`, or None outside git (or without git)."""
+    try:
+        done = git(root, "rev-parse", "--show-toplevel", check=False)
+    except GitError:
+        return None
+    if done.returncode != 0:
+        return None
+    return Path(done.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def decode_text(data: bytes) -> str:
+    """Text of a file or of git output: UTF-8 (BOM dropped), else GB18030, else UTF-8 with
+    replacement characters; never fails."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
