@@ -65,6 +65,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Measurement:
     title: str
     command: str
     walls: list[float] = field(default_factory=list)
+    cpus: list[float] = field(default_factory=list)
     peak_mb: float = 0.0
     tree_mb: float | None = None
     returncodes: list[int] = field(default_factory=list)
@@ -84,8 +86,13 @@ class Measurement:
     def wall(self) -> float:
         return statistics.median(self.walls)
 
+    @property
+    def cpu(self) -> float:
+        return statistics.median(self.cpus) if self.cpus else 0.0
+
     def add(self, run: Run) -> None:
         self.walls.append(run.wall)
+        self.cpus.append(run.cpu)
         self.peak_mb = max(self.peak_mb, run.peak_mb)
         if run.tree_mb is not None:
             self.tree_mb = max(self.tree_mb or 0.0, run.tree_mb)
@@ -196,7 +203,9 @@ def run_measured(
             lines = Path(timing.name).read_text().split()
             if lines and lines[-1].isdigit():
                 peak = int(lines[-1]) / 1024
-    return Run(wall, peak, tree_peak / MB if sample_tree else None, proc.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    tree = tree_peak / MB if sample_tree else None
+    return Run(wall, peak, tree, proc.returncode, stdout, stderr, cpu)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +266,7 @@ class Bench:
     """Runs and records the measurements."""
 
     def __init__(self, repo: Path, work: Path, liushou: list[str], repeat: int) -> None:
+        self.import_summary = ""
         self.repo = repo
         self.work = work
         self.liushou = liushou
@@ -285,10 +295,11 @@ class Bench:
         before=None,
         check=None,
         shown: str | None = None,
+        repeat: int | None = None,
     ) -> Measurement | None:
         m = Measurement(key, title, shown or shlex.join(argv))
         print(f"[{key}] {title} ...", file=sys.stderr, flush=True)
-        for _ in range(self.repeat):
+        for _ in range(repeat or self.repeat):
             if before:
                 before()
             run = run_measured(argv, cwd=cwd, stdin_path=stdin_path, env=env)
@@ -296,7 +307,7 @@ class Bench:
             if check:
                 m.note = check(run)
             print(
-                f"    {run.wall:.2f} s, peak {run.peak_mb:.0f} MB, "
+                f"    {run.wall:.2f} s (cpu {run.cpu:.2f} s), peak {run.peak_mb:.0f} MB, "
                 f"tree {run.tree_mb or 0:.0f} MB, exit {run.returncode}  {m.note}",
                 file=sys.stderr,
                 flush=True,
@@ -378,15 +389,109 @@ class Bench:
         )
         self.measure(
             "r2",
-            f"liushou report --term {TERM} --format json, warm cache",
+            f"liushou report --term {TERM} --format json, after a check of the same files",
             report,
             env=self.env_for(repo),
+            before=lambda: self.check_untimed(repo),
             check=self.report_summary,
         )
 
+    def check_untimed(self, repo: Path) -> None:
+        """A cold check that is not measured: what a school's CI has done before a report."""
+        self.drop_cache(repo)
+        subprocess.run(
+            [*self.liushou, "-C", str(repo), "check", "--format", "json"],
+            env=self.env_for(repo),
+            capture_output=True,
+            check=False,
+        )
+
+    def run_git_anchor(self) -> None:
+        """git status on the same repository: it stats the same files, as a no-change check must."""
+        repo = self.repo
+        if not (repo / ".git").exists():
+            print(
+                f"{repo} is not a git repository: `git status` anchor skipped "
+                "(git init && git add -A && git commit to measure it)",
+                file=sys.stderr,
+            )
+            return
+        subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True)
+        self.measure(
+            "gs",
+            "git status --porcelain (anchor for b)",
+            ["git", "-C", str(repo), "status", "--porcelain"],
+            check=lambda run: f"{len(run.stdout.splitlines())} changed",
+        )
+
+    # -- the example school: small-scale goals --------------------------------------------------
+
+    def run_small(self, school: Path, peers: Peers, repeat: int) -> None:
+        """The example school: check cold and warm against yamllint and check-jsonschema on the
+        same records, the interpreter's and the CLI framework's own floors, and the docx report."""
+        env = self.env_for(school)
+        check = [*self.liushou, "-C", str(school), "check", "--format", "json"]
+        python = peers.python_for_floors
+        floors = (
+            ("p0", "floor: python -c pass", [python, "-c", "pass"]),
+            ("p1", "floor: python -c 'import typer'", [python, "-c", "import typer"]),
+            (
+                "p2",
+                "floor: typer with the parser it loads to read any option (pydantic)",
+                [python, "-c", "import typer._adapters"],
+            ),
+        )
+        for key, title, argv in floors:
+            self.measure(key, title, argv, repeat=repeat)
+        self.measure(
+            "s1",
+            "example school: liushou check, cold cache",
+            check,
+            env=env,
+            before=lambda: self.drop_cache(school),
+            check=self.check_summary,
+            repeat=repeat,
+        )
+        self.measure(
+            "s2",
+            "example school: liushou check, warm cache",
+            check,
+            env=env,
+            check=self.check_summary,
+            repeat=repeat,
+        )
+        if peers.yamllint:
+            self.measure(
+                "s3",
+                "example school: yamllint children/",
+                [peers.yamllint, "children"],
+                cwd=school,
+                repeat=repeat,
+            )
+        if peers.check_jsonschema:
+            files = child_files(school)
+            self.measure(
+                "s4",
+                f"example school: check-jsonschema on its {len(files)} records",
+                [peers.check_jsonschema, "--schemafile", str(CHILD_SCHEMA), *files],
+                cwd=school,
+                repeat=repeat,
+                shown="check-jsonschema --schemafile child.schema.json children/**/*.yaml",
+            )
+        out = self.work / "example-report.docx"
+        self.measure(
+            "s5",
+            "example school: report --format docx",
+            [*self.liushou, "-C", str(school), "report", "--term", TERM, "--format", "docx"]
+            + ["-o", str(out)],
+            env=env,
+            repeat=repeat,
+        )
+        self.import_summary = import_summary(self.liushou, school, env)
+
     # -- competitors and floors ----------------------------------------------------------------
 
-    def run_competitors(self) -> None:
+    def run_competitors(self, peers: Peers) -> None:
         repo, work = self.repo, self.work
         files = child_files(repo)
         listing = work / "child-files.txt"
@@ -396,7 +501,7 @@ class Bench:
             oks = run.stdout.count("ok -- validation done")
             return f"{len(files)} files, {oks} batch(es) ok" + ("" if run.returncode == 0 else "!")
 
-        checker = shutil.which("check-jsonschema") or "check-jsonschema"
+        checker = peers.check_jsonschema or "check-jsonschema"
         # xargs packs as many paths per call as the system allows (a few calls for 50,000).
         self.measure(
             "e",
@@ -425,7 +530,7 @@ class Bench:
                 tail = (run.stderr.strip().splitlines() or ["no output"])[-1]
                 return f"output not JSON: {tail[:120]}"
 
-        frictionless = shutil.which("frictionless") or "frictionless"
+        frictionless = peers.frictionless or "frictionless"
         self.measure(
             "f",
             "frictionless validate, logs/talks.csv",
@@ -473,6 +578,78 @@ class Bench:
         )
 
 
+@dataclass
+class Peers:
+    """Where the competitors are: a folder of scripts (a venv's bin) or the PATH."""
+
+    yamllint: str | None
+    check_jsonschema: str | None
+    frictionless: str | None
+    python_for_floors: str
+    clib: str  # whether check-jsonschema's ruamel.yaml has its C parser
+
+    @classmethod
+    def find(cls, folder: Path | None) -> Peers:
+        def which(name: str) -> str | None:
+            if folder is not None:
+                path = folder / name
+                return str(path) if path.is_file() else None
+            return shutil.which(name)
+
+        checker = which("check-jsonschema")
+        clib = "check-jsonschema not found"
+        if checker:
+            # The script's interpreter is the one whose ruamel.yaml the peer uses.
+            first = Path(checker).read_text(errors="replace").splitlines()[0]
+            interpreter = first[2:].strip().split()[0] if first.startswith("#!") else "python3"
+            probe = subprocess.run(
+                [interpreter, "-c", "from ruamel.yaml import CParser; print('ok')"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            clib = (
+                "ruamel.yaml.clib installed (C parser)"
+                if probe.stdout.strip() == "ok"
+                else "ruamel.yaml.clib NOT installed: pure-Python peer, ratios flatter liushou"
+            )
+        return cls(which("yamllint"), checker, which("frictionless"), sys.executable, clib)
+
+
+def import_summary(liushou: list[str], school: Path, env: dict[str, str]) -> str:
+    """`python -X importtime` of one cold check of the example: the slowest top-level imports,
+    and whether any heavy library was imported at all."""
+    shutil.rmtree(env["LIUSHOU_CACHE_DIR"], ignore_errors=True)
+    proc = subprocess.run(
+        [*liushou, "-C", str(school), "check", "--format", "json"],
+        env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    top: list[tuple[int, str]] = []
+    seen = set()
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line[len("import time:") :].split("|")
+        if not cumulative.strip().isdigit():
+            continue
+        seen.add(name.strip())
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        if depth <= 2:  # what the entry point and its own modules import
+            top.append((int(cumulative), ("  " * depth) + name.strip()))
+    heavy = sorted({"pandas", "numpy", "matplotlib", "docx", "openpyxl", "jinja2"} & seen)
+    lines = [
+        "Imports of one cold `check` of the example school (`python -X importtime`, the three "
+        "outer levels, cumulative ms, slowest first):",
+        "",
+    ]
+    lines += [f"- `{name}`: {us / 1000:.0f}" for us, name in sorted(top, reverse=True)[:14]]
+    lines += ["", f"Heavy libraries imported: {', '.join(heavy) or 'none'}"]
+    return "\n".join(lines)
+
+
 def arg_max_budget() -> int:
     """A command-line length for xargs -s that this system accepts."""
     try:
@@ -508,25 +685,66 @@ def markdown(bench: Bench, facts: dict[str, str]) -> str:
         "",
         "## Measurements",
         "",
-        f"Wall time is the median of {bench.repeat} run(s); memory is the largest seen. "
+        "Wall and cpu (user + system) are the medians of the runs; memory is the largest seen. "
         "peak = largest single process (ru_maxrss), tree = sampled sum over the process tree.",
         "",
-        "| | measurement | wall s | peak MB | tree MB | exit | result |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| | measurement | runs | wall s | cpu s | peak MB | tree MB | exit | result |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in r.values():
         codes = ",".join(str(c) for c in sorted(set(m.returncodes)))
         lines.append(
-            f"| {m.key} | {m.title} | {m.wall:.2f} | {fmt_mb(m.peak_mb)} | {fmt_mb(m.tree_mb)} "
-            f"| {codes} | {m.note} |"
+            f"| {m.key} | {m.title} | {len(m.walls)} | {m.wall:.2f} | {m.cpu:.2f} "
+            f"| {fmt_mb(m.peak_mb)} | {fmt_mb(m.tree_mb)} | {codes} | {m.note} |"
         )
     if "a" in r and "c" in r and "d" in r:
         talks = r["d"].wall - r["c"].wall
-        lines.append(f"| d − c | talks part (derived) | {talks:.2f} | | | | |")
+        lines.append(f"| d − c | talks part (derived) | | {talks:.2f} | | | | | |")
+    if bench.import_summary:
+        lines += ["", bench.import_summary]
     lines += ["", "Commands:", ""]
     lines += [f"- {m.key}: `{m.command}`" for m in r.values()]
 
     goals: list[tuple[str, str, str, bool | None]] = []
+
+    def ratio_goal(name: str, a: str, b: str, limit: float, target: str) -> None:
+        if a in r and b in r and r[b].wall > 0:
+            ratio = r[a].wall / r[b].wall
+            cpu = r[a].cpu / r[b].cpu if r[b].cpu else float("nan")
+            goals.append((name, f"{ratio:.2f} (cpu {cpu:.2f})", target, ratio <= limit))
+
+    ratio_goal("example check, cold / yamllint (s1 / s3)", "s1", "s3", 1 / 3, "≤ 1/3 (0.33)")
+    ratio_goal("example check, warm / yamllint (s2 / s3)", "s2", "s3", 1 / 3, "≤ 1/3 (0.33)")
+    for floor in ("p0", "p1", "p2"):
+        ratio_goal(f"for reference: floor {floor} / yamllint", floor, "s3", 1e9, "")
+        if goals and goals[-1][0].endswith(f"{floor} / yamllint"):
+            goals[-1] = (*goals[-1][:3], None)
+    ratio_goal("example check, cold / check-jsonschema (s1 / s4)", "s1", "s4", 1e9, "")
+    if goals and goals[-1][0].startswith("example check, cold / check-"):
+        goals[-1] = (*goals[-1][:3], None)
+    if "s5" in r:
+        goals.append(
+            (
+                "example report --format docx (s5)",
+                f"{r['s5'].wall:.2f} s",
+                "≤ 2 s",
+                r["s5"].wall <= 2,
+            )
+        )
+    ratio_goal("no-change county check / git status (b / gs)", "b", "gs", 2, "≤ 2")
+    ratio_goal("report after a check / cold check (r2 / a)", "r2", "a", 1 / 5, "≤ 1/5 (0.2)")
+    ratio_goal("cold report / cold check (r1 / a)", "r1", "a", 1.1, "≤ 1.1")
+    liushou_runs = [m for k, m in r.items() if k in ("a", "b", "c", "d", "r1", "r2")]
+    if liushou_runs:
+        worst = max(m.max_mb for m in liushou_runs)
+        goals.append(
+            (
+                "peak memory of every county run (process tree)",
+                f"{worst:.0f} MB",
+                "≤ 1024 MB",
+                worst <= 1024,
+            )
+        )
     if "c" in r and "e" in r:
         ratio = r["c"].wall / r["e"].wall
         goals.append(
@@ -586,6 +804,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--liushou", default="liushou", help="command that runs liushou")
     parser.add_argument("--work", type=Path, help="folder for the variants (default REPO.bench)")
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--small",
+        type=Path,
+        default=HERE.parent / "examples" / "yangliu",
+        help="the small-scale school (default: examples/yangliu)",
+    )
+    parser.add_argument(
+        "--small-repeat", type=int, default=5, help="runs per small-scale measurement (median)"
+    )
+    parser.add_argument("--skip-small", action="store_true", help="skip the example school")
+    parser.add_argument("--skip-county", action="store_true", help="only the example school")
+    parser.add_argument(
+        "--peers-bin",
+        type=Path,
+        help="folder holding yamllint, check-jsonschema and frictionless (a venv's bin; "
+        "default: the PATH)",
+    )
     args = parser.parse_args(argv)
 
     repo = args.repo.resolve()
@@ -617,17 +852,29 @@ def main(argv: list[str] | None = None) -> int:
     print("warming the OS page cache ...", file=sys.stderr, flush=True)
     warm_os_cache(repo)
 
-    if not args.skip_liushou:
-        if bench.liushou_available():
-            facts["liushou"] = tool_version([*bench.liushou, "--version"])
+    peers = Peers.find(args.peers_bin)
+    facts["yamllint"] = tool_version([peers.yamllint or "yamllint", "--version"])
+    facts["check-jsonschema"] = (
+        tool_version([peers.check_jsonschema or "check-jsonschema", "--version"])
+        + f"; {peers.clib}"
+    )
+    facts["frictionless"] = tool_version([peers.frictionless or "frictionless", "--version"])
+    available = not args.skip_liushou and bench.liushou_available()
+    if available:
+        facts["liushou"] = tool_version([*bench.liushou, "--version"])
+    elif not args.skip_liushou:
+        print(f"`{args.liushou} --help` fails: liushou measurements skipped", file=sys.stderr)
+        facts["liushou"] = "not available: a–d skipped"
+    if available and not args.skip_small:
+        school = args.small.resolve()
+        facts["example school"] = f"{school} ({len(child_files(school))} child records)"
+        bench.run_small(school, peers, max(1, args.small_repeat))
+    if not args.skip_county:
+        if available:
             bench.run_liushou()
-        else:
-            print(f"`{args.liushou} --help` fails: liushou measurements skipped", file=sys.stderr)
-            facts["liushou"] = "not available: a–d skipped"
-    if not args.skip_competitors:
-        facts["check-jsonschema"] = tool_version(["check-jsonschema", "--version"])
-        facts["frictionless"] = tool_version(["frictionless", "--version"])
-        bench.run_competitors()
+            bench.run_git_anchor()
+        if not args.skip_competitors:
+            bench.run_competitors(peers)
 
     text = markdown(bench, facts)
     print(text)

@@ -10,20 +10,12 @@ import json
 import subprocess
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from liushou import scaffold
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
-from liushou.documents.output import (
-    PLAN_WRITERS,
-    REPORT_WRITERS,
-    ROSTER_WRITERS,
-    STDOUT,
-    Document,
-)
 from liushou.errors import TermError, UsageError
-from liushou.figures.due import DueList, compute_due
-from liushou.figures.metrics import open_duties, term_figures
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key
 from liushou.load import cache as cache_mod
@@ -41,9 +33,13 @@ from liushou.load.loader import (
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import find_root, load_settings
-from liushou.records.closing import check_closed_terms, frozen_figures
 from liushou.scaffold import Scaffold
 from liushou.terms import resolve_term
+
+if TYPE_CHECKING:  # figures, documents and records import pandas, numpy, jinja2: when used
+    from liushou.documents.output import Document
+    from liushou.figures.due import DueList
+    from liushou.figures.metrics import term_figures  # noqa: F401 - offered by __getattr__
 
 __all__ = [
     "CheckResult",
@@ -56,12 +52,29 @@ __all__ = [
     "term_figures",
 ]
 
+# Names this module offers that live in the heavy packages, imported on first use.
+_LAZY = {
+    "Document": "liushou.documents.output",
+    "DueList": "liushou.figures.due",
+    "term_figures": "liushou.figures.metrics",
+}
+
+
+def __getattr__(name: str):
+    """`api.Document`, `api.DueList`, `api.term_figures` without importing pandas for `check`."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
+
 
 def _read(
-    root: Path, store: cache_mod.Cache | None, progress: Progress | None
+    root: Path, store: cache_mod.Cache | None, progress: Progress | None, tables: bool = False
 ) -> tuple[SourceFiles, Settings, list[Finding], ChildFiles, LogFiles]:
     """The one load path: settings, then children (in workers) while the logs are parsed.
 
+    `tables`: small logs may come as plain columns (smalllog.Table), enough for the checks.
     Raises SettingsError when liushou.yaml is missing or wrong.
     """
     sources = read_sources(root)
@@ -69,7 +82,10 @@ def _read(
     settings = load_settings(root, sources.settings, warnings)
     logs: list[LogFiles] = []
     children = load_children(
-        sources, store, progress, meanwhile=lambda: logs.append(read_logs(sources, settings))
+        sources,
+        store,
+        progress,
+        meanwhile=lambda: logs.append(read_logs(sources, settings, tables)),
     )
     if store is not None:
         store.save()
@@ -78,7 +94,12 @@ def _read(
 
 def _checks(repo: Repository, today: dt.date) -> list[Finding]:
     """The checks across files, and the seals of closed terms (SPEC §10 close)."""
-    return run_checks(repo, today) + check_closed_terms(repo, repo.root)
+    findings = run_checks(repo, today)
+    if (repo.root / "closed").is_dir():  # closing.CLOSED_DIR; the seals need pandas
+        from liushou.records.closing import check_closed_terms
+
+        findings += check_closed_terms(repo, repo.root)
+    return findings
 
 
 def check_repository(
@@ -105,7 +126,7 @@ def check_repository(
     cached = store.get_result(quick) if store else None
     if cached is not None:
         return CheckResult(root, *cached)
-    sources, settings, warnings, children, logs = _read(root, store, progress)
+    sources, settings, warnings, children, logs = _read(root, store, progress, tables=True)
     key = content_key(sources, children, today.isoformat())
     cached = store.get_result(key) if store else None
     if cached is None:
@@ -158,6 +179,10 @@ def report(
         TermError: the term is malformed or has no child in care.
         RenderError: a school template is broken.
     """
+    from liushou.documents.output import REPORT_WRITERS, STDOUT, Document
+    from liushou.figures.metrics import term_figures
+    from liushou.records.closing import frozen_figures
+
     term = resolve_term(term_name, repo.settings, today)
     figures = term_figures(repo, term, today)
     frozen = frozen_figures(repo.root, term.name)
@@ -183,7 +208,9 @@ def plan(repo: Repository, term_name: str | None, today: dt.date, fmt: str = "md
     Raises:
         TermError, RenderError.
     """
+    from liushou.documents.output import PLAN_WRITERS
     from liushou.documents.planning import carried_shortfalls, next_term
+    from liushou.figures.metrics import open_duties
 
     if term_name is None:
         term = next_term(today, repo.settings)
@@ -204,6 +231,7 @@ def cards(
     Raises:
         UsageError: neither or both of child_id and class_key, or nobody to print.
     """
+    from liushou.documents.output import Document
     from liushou.documents.roster import card_docx, roster_children
 
     if child_id is None and class_key is None:
@@ -240,6 +268,7 @@ def roster(
     Raises:
         UsageError: the class has nobody in care today.
     """
+    from liushou.documents.output import ROSTER_WRITERS
     from liushou.documents.roster import roster_rows
 
     rows = roster_rows(repo, class_key, full=full, today=today)
@@ -320,6 +349,8 @@ def due(
             parsed = parse_class_key(class_key)
         except ValueError as error:
             raise UsageError(str(error)) from None
+    from liushou.figures.due import compute_due
+
     return compute_due(repo, today, standard_id=standard, mentor=mentor, class_key=parsed)
 
 

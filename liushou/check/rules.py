@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from liushou.check import table_rules
 from liushou.findings import Finding, finding, shown
 from liushou.load.model import Child, Repository, in_care
 from liushou.load.schema import ENTRUSTED_GUARDIANSHIPS
+from liushou.load.smalllog import Table
 from liushou.logspec import LOGS, RETURNED
+
+if TYPE_CHECKING:  # imported where a frame is checked: small logs come as plain Tables
+    import pandas as pd
 
 
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
@@ -45,6 +49,9 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     for name, frame in repo.logs.items():
         spec = LOGS[name]
         file, column_no = _where(repo, name)
+        if isinstance(frame, Table):
+            out += table_rules.log_references(frame, spec, ids, staff, file, column_no)
+            continue
         if spec.id_column in frame:
             named = spec.ids_of(frame)
             unknown = named[(named != "") & ~named.isin(ids)]
@@ -67,11 +74,16 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
 
 def check_future_dates(repo: Repository, today: dt.date) -> list[Finding]:
     """LS304: nothing in a log may be dated after today."""
-    limit = pd.Timestamp(today) + pd.Timedelta(days=1)
     out = []
     for name, frame in repo.logs.items():
         file, column_no = _where(repo, name)
         spec = LOGS[name]
+        if isinstance(frame, Table):
+            out += table_rules.future_dates(frame, spec, today, file, column_no)
+            continue
+        import pandas as pd
+
+        limit = pd.Timestamp(today) + pd.Timedelta(days=1)
         for column in spec.dates + spec.datetimes:
             if column not in frame:
                 continue
@@ -95,18 +107,23 @@ def check_care_window(repo: Repository, today: dt.date) -> list[Finding]:
     left = {}
     for child in repo.children.values():
         if child.get("enrolled_on"):
-            enrolled[child.id] = pd.Timestamp(child.get("enrolled_on"))
+            enrolled[child.id] = child.get("enrolled_on")
         if child.get("status", "在校") != "在校" and child.get("status_date"):
-            left[child.id] = pd.Timestamp(child.get("status_date"))
+            left[child.id] = child.get("status_date")
     out = []
     for name, frame in repo.logs.items():
         if not LOGS[name].care:
             continue
         file, column_no = _where(repo, name)
+        if isinstance(frame, Table):
+            out += table_rules.care_window(frame, LOGS[name], enrolled, left, file, column_no)
+            continue
+        import pandas as pd
+
         column = LOGS[name].main_date
         day = frame[column].dt.normalize()
-        before = day < pd.to_datetime(frame["child_id"].map(enrolled))
-        after = day > pd.to_datetime(frame["child_id"].map(left))
+        before = day < pd.to_datetime(frame["child_id"].map(_timestamps(enrolled)))
+        after = day > pd.to_datetime(frame["child_id"].map(_timestamps(left)))
         for mask, when in ((before, "入学（enrolled_on）之前"), (after, "离校（status_date）之后")):
             for line in frame.loc[mask, "_line"]:
                 out.append(
@@ -144,22 +161,43 @@ def check_unattended(repo: Repository, today: dt.date) -> list[Finding]:
 
 def check_returned_dropouts(repo: Repository, today: dt.date) -> list[Finding]:
     """LS313: a 辍学 child with a 复学 row after its status_date is back: edit the record."""
-    frame = repo.logs.get("returns")
-    if frame is None or not {"action", "date", "child_id"} <= set(frame.columns):
+    log = repo.logs.get("returns")
+    if log is None or not all(c in log for c in ("action", "date", "child_id")):
         return []
-    returned = frame[(frame["action"] == RETURNED) & frame["date"].notna()]
     file = repo.log_files.get("returns", "logs/returns.csv")
-    out = []
-    for child_id, rows in returned.groupby("child_id", sort=False):
+    # A plain loop: returns.csv holds a few rows per dropout, as a DataFrame or a small Table.
+    first: dict[str, tuple[dt.date, int]] = {}
+    for child_id, action, when, line in zip(
+        *(_values(log, c) for c in ("child_id", "action", "date", "_line"))
+    ):
         child = repo.children.get(child_id)
-        if child is None or child.get("status") != "辍学" or not child.get("status_date"):
+        if action != RETURNED or child is None or child.get("status") != "辍学":
             continue
-        after = rows[rows["date"] > pd.Timestamp(child.get("status_date"))]
-        if len(after):
-            line, col = _at(child, "status")
-            first = int(after.sort_values("date")["_line"].iloc[0])
-            out.append(finding("LS313", child.path, line, col, file=file, line=first))
+        day = _day(when)
+        left = child.get("status_date")
+        if day is None or not left or day <= left:
+            continue
+        if child_id not in first or (day, int(line)) < first[child_id]:
+            first[child_id] = (day, int(line))
+    out = []
+    for child_id, (_, row_line) in first.items():
+        child = repo.children[child_id]
+        line, col = _at(child, "status")
+        out.append(finding("LS313", child.path, line, col, file=file, line=row_line))
     return out
+
+
+def _values(log, column: str) -> list:
+    """A column as a list, from a DataFrame or a small-log Table."""
+    values = log[column]
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def _day(value) -> dt.date | None:
+    """A parsed log date (datetime, Timestamp, None or NaT) as a date."""
+    if value is None or value != value:  # NaT is not equal to itself
+        return None
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 CHECKS: list[Callable[[Repository, dt.date], list[Finding]]] = [
@@ -202,6 +240,12 @@ def _not_in(
         finding(code, file, int(line), column_no[column], column=column, **{value_key: shown(v)})
         for line, v in zip(frame.loc[unknown, "_line"], frame.loc[unknown, column])
     ]
+
+
+def _timestamps(days: dict[str, dt.date]) -> dict:
+    import pandas as pd
+
+    return {key: pd.Timestamp(day) for key, day in days.items()}
 
 
 def _where(repo: Repository, name: str) -> tuple[str, dict[str, int]]:

@@ -15,7 +15,6 @@ from liushou.api import UsageError, load
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
 from liushou.documents.output import STDOUT, Document
-from liushou.documents.render import RenderError
 from liushou.findings import ERROR
 from liushou.load.loader import Progress
 from liushou.load.model import Repository
@@ -157,6 +156,8 @@ def repo_root(opts: Options) -> Path:
 @contextlib.contextmanager
 def library_errors() -> Iterator[None]:
     """Turn the library's usage, settings and template errors into a Chinese line and exit 2."""
+    from liushou.documents.render import RenderError  # jinja2: only for document commands
+
     try:
         yield
     except SettingsError as error:

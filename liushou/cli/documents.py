@@ -18,7 +18,6 @@ from liushou.cli.common import (
     write_document,
 )
 from liushou.documents.output import ROSTER_WRITERS
-from liushou.documents.render import builtin_templates
 from liushou.labels import parse_class_key
 from liushou.load.settings import SettingsError, load_settings
 
@@ -123,6 +122,8 @@ def templates_export(
     """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
     root = repo_root(ctx.obj)
     folder = root / "templates"
+    from liushou.documents.render import builtin_templates  # jinja2, figures: only here
+
     sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
     skipped = []
     for source in sources:

@@ -10,9 +10,6 @@ import typer
 
 from liushou.api import load
 from liushou.cli.common import TODAY_OPTION, app, apply_today, fail, library_errors, repo_root
-from liushou.records.closing import close_term, reopen_term
-from liushou.records.history import child_history, history_text
-from liushou.records.promote import apply_promotion, plan_promotion, plan_text
 
 
 @app.command()
@@ -24,6 +21,8 @@ def history(
     ),
 ) -> None:
     """查看一名儿童档案在 git 中的修改历史：每次提交的日期、作者、改动的字段和新增的日志行。"""
+    from liushou.records.history import child_history, history_text
+
     root = repo_root(ctx.obj)
     with library_errors():
         result = child_history(root, child_id, full=full)
@@ -41,6 +40,8 @@ def close(
     today: str = TODAY_OPTION,
 ) -> None:
     """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。"""
+    from liushou.records.closing import close_term, reopen_term  # pandas: only when used
+
     opts = apply_today(ctx, today)
     if reason is not None and not reopen:
         raise fail("--reason 只能与 --reopen 一起使用")
@@ -77,6 +78,8 @@ def promote(
     today: str = TODAY_OPTION,
 ) -> None:
     """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。"""
+    from liushou.records.promote import apply_promotion, plan_promotion, plan_text
+
     opts = apply_today(ctx, today)
     root = repo_root(opts)
     with library_errors():

@@ -10,11 +10,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from liushou.figures.metrics import TermFigures
 from liushou.load.model import Repository, Settings
 from liushou.terms import Term
+
+if TYPE_CHECKING:  # the writers import what they draw with when called, so `check` stays light
+    from liushou.figures.metrics import TermFigures
 
 STDOUT = Path("-")
 

@@ -16,9 +16,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from liushou.figures.metrics import in_care
 from liushou.labels import class_label, grade_label, parse_class_key
-from liushou.load.model import Child, Repository, Settings
+from liushou.load.model import Child, Repository, Settings, in_care
 
 COLUMNS = (
     "序号",

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from liushou.figures.metrics import BREAKDOWN_NAMES
 from liushou.metricspec import DEFAULT_TARGETS, METRICS
 from liushou.terms import SEASONS, parse_term_name
 
@@ -514,6 +513,8 @@ def rollup(
     denominators = dict.fromkeys(METRIC_NAMES, 0)
     standards: dict[str, dict[str, Any]] = {}
     names: dict[str, Counter] = {}
+    from liushou.figures.metrics import BREAKDOWN_NAMES  # pandas: not at `liushou` start-up
+
     breakdowns: dict[str, Counter] = {b: Counter() for b in BREAKDOWN_NAMES}
     incidents = {"count": 0, "on_time": 0}
     population = 0

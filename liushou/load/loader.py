@@ -19,7 +19,6 @@ from pathlib import Path
 
 from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
-from liushou.load.logs import read_log
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.settings import SETTINGS_FILE, check_where_columns
@@ -144,20 +143,26 @@ def load_children(
     Returns:
         The ChildFiles; the cache is updated but not saved (see Cache.save).
     """
-    items = [
-        (rel, path, store.child_digest(rel) if store else None)
-        for rel, path in sources.children.items()
-    ]
-    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+    def chunked() -> list[list[tuple[str, str, str | None]]]:
+        items = [
+            (rel, path, store.child_digest(rel) if store else None)
+            for rel, path in sources.children.items()
+        ]
+        return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
     result = ChildFiles()
-    total, done = len(items), 0
+    total, done = len(sources.children), 0
     if progress:
         progress("children", done, total)
     workers = min(os.cpu_count() or 1, 4)
-    if len(items) >= _PARALLEL_FROM and workers > 1:
+    if total >= _PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = pool.map(_work, chunks)
+            # Start the workers before the cache's entries are loaded: a forked worker maps
+            # its parent's heap, which would then count once per worker in the tree's memory.
+            pool.submit(int).result()
+            outcomes = pool.map(_work, chunked())
             if meanwhile:
                 meanwhile()
             for outcome in outcomes:
@@ -167,7 +172,7 @@ def load_children(
     else:
         if meanwhile:
             meanwhile()
-        for chunk in chunks:
+        for chunk in chunked():
             done += _collect(_work(chunk), result, store)
             if progress:
                 progress("children", done, total)
@@ -232,9 +237,21 @@ class LogFiles:
     findings: list[Finding] = field(default_factory=list)
 
 
-def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
-    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs."""
+# Logs of at most this many bytes in all are read by the csv module into plain columns
+# (smalllog.Table) when the caller can use them (check): below this, importing pandas costs more
+# than it saves. A school's logs are a few hundred rows (tens of KB).
+SMALL_LOGS_BYTES = 4 << 20
+
+
+def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) -> LogFiles:
+    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs.
+
+    With `tables`, small logs (SMALL_LOGS_BYTES in all) are read without pandas, into
+    smalllog.Table instead of DataFrames, with the same findings; a file holding a value
+    only pandas reads (an Excel-style date) is still read by pandas.
+    """
     logs = LogFiles()
+    small = tables and _logs_size(sources) <= SMALL_LOGS_BYTES
     for name, rel in sources.log_files.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
         try:
@@ -242,7 +259,18 @@ def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
         except OSError:
             logs.findings.append(finding("LS013", rel, 1))
             continue
-        loaded = read_log(data, name, rel, keep)
+        loaded = None
+        if small:
+            from liushou.load.smalllog import Unusual, read_small_log
+
+            try:
+                loaded = read_small_log(data, name, rel, keep)
+            except Unusual:
+                loaded = None
+        if loaded is None:
+            from liushou.load.logs import read_log
+
+            loaded = read_log(data, name, rel, keep)
         del data
         logs.files[name] = rel
         logs.findings.extend(loaded.findings)
@@ -251,6 +279,16 @@ def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
         if loaded.frame is not None:
             logs.frames[name] = loaded.frame
     return logs
+
+
+def _logs_size(sources: SourceFiles) -> int:
+    total = 0
+    for rel in sources.log_files.values():
+        try:
+            total += os.path.getsize(sources.root / rel)
+        except OSError:
+            pass
+    return total
 
 
 def assemble(

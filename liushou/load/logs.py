@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from liushou.findings import Finding, finding
+from liushou.load.smalllog import may_have_padding, read_columns
 from liushou.load.yamlsource import detect_encoding
 from liushou.logspec import FREE_TEXT, LOGS, LogSpec
 
@@ -28,38 +29,8 @@ class LoadedLog:
     header: tuple[str, ...] = ()
 
 
-# pandas reads cells of any length; the exact reader must too (the csv default is 128 KiB).
-csv.field_size_limit(1 << 30)
-
-
-def _may_have_padding(data: bytes, encoding: str) -> bool:
-    """Whether some cell may start or end with white space that str.strip() removes.
-
-    ASCII white space must stand beside a comma, quote or line break; the full-width space
-    (U+3000, common from Chinese input methods), the no-break space and NEL count wherever they
-    are. A false alarm only costs the time of stripping; a miss cannot happen.
-    """
-    if any(mark in data for mark in _WIDE_SPACES[encoding]):
-        return True
-    # One C pass classifies every byte (S: white space, E: comma, quote or line break, x:
-    # anything else); then a padded cell is an S beside an E, or an S at either end.
-    marks = data.translate(_BYTE_CLASS)
-    return marks[:1] == b"S" or marks[-1:] == b"S" or b"SE" in marks or b"ES" in marks
-
-
-_BYTE_CLASS = bytes(
-    ord("S")
-    if byte in b" \t\x0b\x0c\x1c\x1d\x1e\x1f"
-    else ord("E")
-    if byte in b',"\r\n'
-    else ord("x")
-    for byte in range(256)
-)
-# The wide spaces str.strip() removes, as each encoding writes them (U+3000, U+00A0, U+0085)
-_WIDE_SPACES = {
-    "utf-8-sig": tuple(ch.encode("utf-8") for ch in "\u3000\xa0\x85"),
-    "gb18030": tuple(ch.encode("gb18030") for ch in "\u3000\xa0\x85"),
-}
+# The csv-module reader and the padding test are shared with the pandas-free reader.
+_may_have_padding = may_have_padding
 
 
 def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> LoadedLog:
@@ -166,78 +137,14 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
     return header, 1, frame
 
 
-def _ends_in_open_quote(text: str, line: int) -> bool:
-    """Whether the row starting at `line` opens a quoted cell that the file never closes.
-
-    A quote inside an unquoted cell (他说"好) is ordinary text; only a strict reading of the
-    last row can tell the two apart.
-    """
-    rest = "\n".join(text.split("\n")[line - 1 :])
-    try:
-        for _ in csv.reader(io.StringIO(rest, newline=""), strict=True):
-            pass
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
-
-
 def _read_exact(
     text: str, file: str, findings: list[Finding]
 ) -> tuple[list[str], int, pd.DataFrame] | None:
     """Parse with the csv module, tracking each row's first line (quoted line breaks allowed)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        while header is not None and not any(cell.strip() for cell in header):
-            header = next(reader, None)
-        if header is None:
-            findings.append(finding("LS006", file, 1))
-            return None
-        header_line = reader.line_num
-        header = [cell.strip() for cell in header]
-        width = len(header)
-        # Cells go straight into per-column lists: a list of rows would double peak memory.
-        columns: list[list[str]] = [[] for _ in range(width)]
-        lines: list[int] = []
-        previous = reader.line_num
-        for row in reader:
-            start, previous = previous + 1, reader.line_num
-            if len(row) > width:
-                if any(cell.strip() for cell in row[width:]):
-                    findings.append(
-                        finding(
-                            "LS009",
-                            file,
-                            start,
-                            detail=(
-                                f"本行有 {len(row)} 列，比表头的 {width} 列多（文本中的逗号需要加引号）"
-                            ),
-                        )
-                    )
-                    continue
-                row = row[:width]  # Excel pads rows with empty cells past the header
-            elif len(row) < width:
-                row = row + [""] * (width - len(row))
-            for column, cell in zip(columns, row):
-                column.append(cell)
-            lines.append(start)
-    except csv.Error as exc:
-        findings.append(finding("LS009", file, reader.line_num, detail=f"CSV 格式错误：{exc}"))
+    read = read_columns(text, file, findings)
+    if read is None:
         return None
-    if lines and text.count('"') % 2 and _ends_in_open_quote(text, lines[-1]):
-        # An opening quote never closed: the lenient reader ran the rest of the file into the
-        # last row's cell. Say where it starts instead of losing those rows without a word.
-        findings.append(
-            finding(
-                "LS009",
-                file,
-                lines[-1],
-                detail="引号没有闭合：从这一行起到文件末尾的内容被读成了一个单元格，请补上右引号",
-            )
-        )
-        for column in columns:
-            column.pop()
-        lines.pop()
+    header, header_line, columns, lines = read
     named = [i for i, column in enumerate(header) if column]  # Excel's unnamed empty columns
     frame = pd.DataFrame({header[i]: pd.Series(columns[i], dtype=object) for i in named})
     frame["_line"] = pd.Series(lines, dtype="int64")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # frames are built by the log reader; the model only names the type
+    import pandas as pd
 
 from liushou.metricspec import DEFAULT_TARGETS
 
