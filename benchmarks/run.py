@@ -396,6 +396,17 @@ class Bench:
             check=self.report_summary,
         )
 
+        # SPEC §9: a teacher's due list on a day in the term, against the warm check (goal ≤ 2×).
+        self.measure(
+            "due",
+            "liushou due --today 2015-11-16 --format json, warm cache",
+            [*self.liushou, "-C", str(repo), "--today", "2015-11-16", "due", "--format", "json"],
+            env=self.env_for(repo),
+            check=lambda run: f"{run.stdout.count(chr(10) + '    {')} items"
+            if run.returncode == 0
+            else f"exit {run.returncode}",
+        )
+
     def check_untimed(self, repo: Path) -> None:
         """A cold check that is not measured: what a school's CI has done before a report."""
         self.drop_cache(repo)
@@ -734,6 +745,7 @@ def markdown(bench: Bench, facts: dict[str, str]) -> str:
     ratio_goal("no-change county check / git status (b / gs)", "b", "gs", 2, "≤ 2")
     ratio_goal("report after a check / cold check (r2 / a)", "r2", "a", 1 / 5, "≤ 1/5 (0.2)")
     ratio_goal("cold report / cold check (r1 / a)", "r1", "a", 1.1, "≤ 1.1")
+    ratio_goal("due list / warm check (due / b)", "due", "b", 2, "≤ 2")
     liushou_runs = [m for k, m in r.items() if k in ("a", "b", "c", "d", "r1", "r2")]
     if liushou_runs:
         worst = max(m.max_mb for m in liushou_runs)

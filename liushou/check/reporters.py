@@ -6,11 +6,11 @@ import csv
 import hashlib
 import json
 import re
-import unicodedata
 from typing import TextIO
 
 from liushou import __version__
 from liushou.check.result import CheckResult
+from liushou.display import display_width
 from liushou.findings import CATALOGUE, ERROR, Finding
 from liushou.logspec import FREE_TEXT, LOGS
 
@@ -115,9 +115,9 @@ class TextReporter:
                 self.out.write(f"  {f.line} | {excerpt}\n")
                 if f.column:
                     if is_csv:
-                        pad = _display_width(excerpt[: _csv_offset(excerpt, f.column) - 1])
+                        pad = display_width(excerpt[: _csv_offset(excerpt, f.column) - 1])
                     else:
-                        pad = _display_width(source[: f.column - 1])
+                        pad = display_width(source[: f.column - 1])
                     self.out.write(f"  {gutter} | {' ' * pad}^\n")
         if self.result.findings:
             r = self.result
@@ -306,8 +306,3 @@ def _csv_offset(line: str, field: int) -> int:
     """The 1-based character position where CSV field number `field` starts in `line`."""
     cells = next(csv.reader([line]), [])
     return 1 + sum(len(cell) + 1 for cell in cells[: field - 1])
-
-
-def _display_width(text: str) -> int:
-    # CJK characters take two terminal columns; the caret must line up under them.
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
+from liushou.display import display_width
 from liushou.documents.render import BREAKDOWN_LABELS, _zh_date, render, term_title
 from liushou.documents.roster import neutralise
 from liushou.figures.rollup import PROBLEM_LABELS, CountyFigures, below
@@ -229,10 +230,6 @@ def chart_file_names(figures: CountyFigures) -> dict[str, str]:
 # ---------------------------------------------------------------------------- workbook
 
 
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def county_xlsx(figures: CountyFigures) -> bytes:
     """The county's schools as an Excel workbook: one row per school, then the county's total.
 
@@ -276,7 +273,7 @@ def county_xlsx(figures: CountyFigures) -> bytes:
     sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 28
     sheet.row_dimensions[2].height = 45
-    widths = [min(_width(h), 12) for h in headers]  # long headers wrap instead
+    widths = [min(display_width(h), 12) for h in headers]  # long headers wrap instead
     for c, header in enumerate(headers, start=1):
         cell = sheet.cell(row=2, column=c, value=header)
         cell.font = bold
@@ -288,7 +285,7 @@ def county_xlsx(figures: CountyFigures) -> bytes:
         if isinstance(value, str):
             cell.value = text(value)
             cell.number_format = "@"
-            widths[c - 1] = max(widths[c - 1], _width(value))
+            widths[c - 1] = max(widths[c - 1], display_width(value))
         else:
             cell.value = value
             if percent:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from liushou.display import display_width
 from liushou.labels import class_label, grade_label, parse_class_key
 from liushou.load.model import Child, Repository, Settings, in_care
 
@@ -272,11 +273,6 @@ def roster_csv(rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _display_width(text: str) -> int:
-    # CJK characters take two columns in a spreadsheet.
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 # The xlsx roster is printed: its columns are split over two sheets so that each fits A4
 # landscape at a readable size (all 17 columns on one page would print at about 6 pt).
 XLSX_SHEETS = (
@@ -363,7 +359,7 @@ def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
             cell.font = Font(name="黑体", size=XLSX_FONT_PT, bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = border
-        widths = [_display_width(c) for c in columns]
+        widths = [display_width(c) for c in columns]
         for r, row in enumerate(rows, start=3):
             for c, column in enumerate(columns, start=1):
                 value = row.get(column, "")
@@ -383,7 +379,7 @@ def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
                 cell.font = body_font
                 cell.border = border
                 cell.alignment = Alignment(vertical="center", wrap_text=True)
-                widths[c - 1] = max(widths[c - 1], _display_width(shown))
+                widths[c - 1] = max(widths[c - 1], display_width(shown))
         widths = [
             min(width + 1, 21 if column == "身份证号" else XLSX_MAX_WIDTH)
             for width, column in zip(widths, columns)
@@ -393,7 +389,7 @@ def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
         # Rows as tall as their wrapped text (LibreOffice and WPS keep a stored height).
         for r in range(2, len(rows) + 3):
             lines = max(
-                -(-_display_width(str(sheet.cell(row=r, column=c).value or "")) // (w - 1))
+                -(-display_width(str(sheet.cell(row=r, column=c).value or "")) // (w - 1))
                 for c, w in enumerate(widths, start=1)
             )
             sheet.row_dimensions[r].height = max(lines, 1) * 14 + 4

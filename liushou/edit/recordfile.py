@@ -6,12 +6,12 @@ import datetime as dt
 import json
 import os
 import tempfile
-import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
+from liushou.display import display_width
 from liushou.load.schema import CHILD_FIELDS
 
 # (key, comment, default, nested keys) in the order of SPEC §3, with §11's optional keys.
@@ -113,16 +113,12 @@ def _known(dotted: str) -> bool:
     return parts[-1] in fields
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _line(indent: str, key: str, value: str, comment: str, known: bool = True) -> str:
     body = f"{indent}{key}:{' ' + value if value else ''}"
     if not known:
         # A key of a newer schema than this liushou checks: kept visible, ready to uncomment.
         body = f"{indent}# {key}:"
-    pad = max(_COMMENT_COLUMN - _width(body), 2)
+    pad = max(_COMMENT_COLUMN - display_width(body), 2)
     return f"{body}{' ' * pad}# {comment}"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -12,6 +11,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from liushou.display import display_width
 from liushou.load.schema import CHILD_FIELDS
 
 _QUOTED = ("phone", "employer_phone", "id_number")
@@ -139,16 +139,12 @@ def _realign(before: str, after: str) -> str:
         match = _COMMENTED.match(line.rstrip("\n"))
         if line.rstrip("\n") not in kept and match and match["body"].count('"') % 2 == 0:
             column = len(match["body"]) + len(match["gap"])
-            pad = max(column - _width(match["body"]), 1)
+            pad = max(column - display_width(match["body"]), 1)
             line = f"{match['body']}{' ' * pad}{match['comment']}" + (
                 "\n" if line.endswith("\n") else ""
             )
         lines.append(line)
     return "".join(lines)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _set_parent(data: CommentedMap, relation: str, key: str, value: Any, top) -> None:
