@@ -107,6 +107,28 @@ _CODES = [
     Code("LS903", ERROR, "学校设置中的未知字段", "liushou.yaml 中有未知字段 {field}{hint}"),
     Code("LS904", ERROR, "学期名称错误", "学期名称 {term} 不对，应写成 2015-autumn 或 2016-spring"),
     Code("LS905", ERROR, "关爱制度设置有误", "关爱制度 {id}：{detail}"),
+    # Hardening (issue 14): what the read policy and the limits refuse
+    Code(
+        "LS014",
+        ERROR,
+        "链接指向仓库之外",
+        "{name} 是指向仓库之外的链接，未读取（liushou 只读取仓库内的文件）",
+    ),
+    Code("LS015", ERROR, "循环链接", "{name} 是循环的链接（或再次指向已读过的文件夹），未读取"),
+    Code(
+        "LS016",
+        ERROR,
+        "无法读取的文件夹",
+        "文件夹 {name} 无法读取（权限不足），其中的档案或日志都没有检查",
+    ),
+    Code("LS017", ERROR, "文件过大", "文件有 {size}，超过上限 {limit}，未读取"),
+    Code("LS018", ERROR, "列数过多", "表头有 {count} 列，超过上限 {limit} 列，未读取"),
+    Code(
+        "LS019",
+        ERROR,
+        "未知字段过多",
+        "未知字段超过 {limit} 个，文件未检查（是否把别的数据存成了档案？）",
+    ),
 ]
 
 CATALOGUE: dict[str, Code] = {c.code: c for c in _CODES}

@@ -10,14 +10,15 @@ on more than one file, or on today's date, is recomputed on every run.
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import multiprocessing
 import os
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_mod
+from . import fsguard
 from .findings import Finding, finding
 from .logs import read_log
 from .model import LOG_NAMES, Child, Repository, Settings
@@ -31,6 +32,11 @@ Parsed = tuple[Child | None, list[Finding]]
 # Below this many child files, starting worker processes costs more than it saves.
 _PARALLEL_FROM = 2000
 _CHUNK = 500
+# Limits on one file: a child record is a few kilobytes, a county's talks a few hundred MB.
+CHILD_FILE_LIMIT = 1 << 20
+LOG_FILE_LIMIT = 1 << 30
+# What a refused path becomes: a link out of the repository, a loop, an unreadable folder.
+_REFUSED_CODES = {fsguard.OUTSIDE: "LS014", fsguard.LOOP: "LS015", fsguard.UNREADABLE: "LS016"}
 
 
 @dataclass
@@ -49,6 +55,9 @@ class SourceFiles:
     log_files: dict[str, str] = field(default_factory=dict)  # log name -> path as found
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
+    # (display path, fsguard reason) of every link refused and folder that could not be read
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    too_large: list[tuple[str, int]] = field(default_factory=list)  # (display path, size)
 
 
 @dataclass
@@ -67,12 +76,15 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
     """
     found = []
     skip = len(str(root)) + 1
-    for path in _child_paths(root) + _log_paths(root) + [str(root / SETTINGS_FILE)]:
+    children, logs = _child_paths(root), _log_paths(root)
+    for path in children.files + logs.files + [str(root / SETTINGS_FILE)]:
         try:
             info = os.stat(path)
         except OSError:
             continue
         found.append((path[skip:], info.st_size, info.st_mtime_ns))
+    # A refused link or folder is part of the answer: a change to one must change the key.
+    found += [(path[skip:], -1, reason) for path, reason in children.problems + logs.problems]
     return found
 
 
@@ -83,24 +95,35 @@ def read_sources(root: Path) -> SourceFiles:
         SettingsError: liushou.yaml cannot be read.
     """
     try:
-        settings = (root / SETTINGS_FILE).read_bytes()
+        settings = fsguard.safe_read_bytes(root, root / SETTINGS_FILE, LOG_FILE_LIMIT)
+    except fsguard.Refused as error:
+        from .settings import SettingsError
+
+        reason = fsguard.LOOP if error.errno == errno.ELOOP else fsguard.OUTSIDE
+        code = _REFUSED_CODES[reason]
+        raise SettingsError([finding(code, SETTINGS_FILE, 1, name=SETTINGS_FILE)]) from None
     except OSError:
         from .settings import SettingsError
 
         raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
     sources = SourceFiles(root, settings)
     skip = len(str(root)) + 1
-    for path in _child_paths(root):
+    children, logs = _child_paths(root), _log_paths(root)
+    for path, reason in children.problems + logs.problems:
+        sources.refused.append((_display(path[skip:]), reason))
+    for path in children.files:
         sources.children[_display(path[skip:])] = path
-    for path in _log_paths(root):
+    for path in logs.files:
         rel = _display(path[skip:])
         stem, suffix = os.path.splitext(os.path.basename(path))
         if stem not in LOG_NAMES or suffix.lower() != ".csv" or stem in sources.log_files:
             sources.unknown_logs.append(rel)
             continue
         try:
-            sources.logs[stem] = cache_mod.digest(_read(path))
+            sources.logs[stem] = cache_mod.digest(_read_log(path))
             sources.log_files[stem] = rel
+        except fsguard.TooLarge as error:
+            sources.too_large.append((rel, error.size))
         except OSError:
             sources.unreadable.append(rel)
     return sources
@@ -113,6 +136,8 @@ def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
     parts += [f"{n}\0{d}" for n, d in sorted(sources.logs.items())]
     parts += [f"{p}\0unknown" for p in sources.unknown_logs]
     parts += [f"{p}\0unreadable" for p in sources.unreadable]
+    parts += [f"{p}\0{reason}" for p, reason in sources.refused]
+    parts += [f"{p}\0large{size}" for p, size in sources.too_large]
     parts += list(extra)
     return cache_mod.digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
@@ -167,26 +192,34 @@ def load_children(
     return result
 
 
-def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], bytes]:
-    """A worker's share: each file's digest (None if unreadable), and the pickled entries
-    {path: (digest, parsed)} of the files it parsed, which the cache stores as they are."""
+def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], dict, bytes]:
+    """A worker's share: each file's digest (None if unreadable), the entries
+    {path: (digest, parsed)} of the files it parsed, and their JSON for the cache."""
     digests: dict[str, str | None] = {}
     parsed: dict[str, tuple[str, Parsed]] = {}
     for rel, path, known in items:
         try:
             data = _read(path)
+        except fsguard.TooLarge as error:
+            # Not read, so keyed on its size: the finding is cached like a parse.
+            digest = digests[rel] = f"large-{error.size}"
+            if digest != known:
+                parsed[rel] = (digest, (None, [_too_large(rel, error.size, CHILD_FILE_LIMIT)]))
+            continue
         except OSError:
             digests[rel] = None
             continue
         digest = digests[rel] = cache_mod.digest(data)
         if digest != known:
             parsed[rel] = (digest, parse_child_file(rel, data))
-    return digests, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    # The entries travel back as they are (between liushou's own processes); their JSON, made
+    # here in parallel, is what the cache stores.
+    return digests, parsed, cache_mod.encode_part(parsed) if parsed else b"{}"
 
 
 def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
-    digests, blob = outcome
-    fresh = store.add_children_part(blob) if store else pickle.loads(blob)
+    digests, parsed, blob = outcome
+    fresh = store.add_children_part(parsed, blob) if store else parsed
     for rel, digest in digests.items():
         result.digests[rel] = digest
         if digest is None:
@@ -229,7 +262,10 @@ def read_logs(sources: SourceFiles, settings: Settings) -> LogFiles:
     for name, rel in sources.log_files.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
         try:
-            data = _read(str(sources.root / rel))
+            data = _read_log(str(sources.root / rel))
+        except fsguard.TooLarge as error:
+            logs.findings.append(_too_large(rel, error.size, LOG_FILE_LIMIT))
+            continue
         except OSError:
             logs.findings.append(finding("LS013", rel, 1))
             continue
@@ -254,6 +290,10 @@ def assemble(
     """
     repo = Repository(sources.root, settings)
     findings = [finding("LS013", path, 1) for path in sources.unreadable]
+    findings += [
+        finding(_REFUSED_CODES[reason], path, 1, name=path) for path, reason in sources.refused
+    ]
+    findings += [_too_large(path, size, LOG_FILE_LIMIT) for path, size in sources.too_large]
     known = "、".join(f"{n}.csv" for n in LOG_NAMES)
     findings += [
         finding("LS012", path, 1, name=Path(path).name, known=known)
@@ -301,30 +341,20 @@ def load_repository(
     return repo, warnings + findings
 
 
-def _child_paths(root: Path) -> list[str]:
-    paths: list[str] = []
-    stack = [str(root / "children")]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:  # missing, unreadable, or not a folder
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file():
-                paths.append(entry.path)
-    return sorted(paths)
+def _child_paths(root: Path) -> fsguard.Scan:
+    return fsguard.scan(root, str(root / "children"), (".yaml", ".yml"))
 
 
-def _log_paths(root: Path) -> list[str]:
-    try:
-        entries = list(os.scandir(root / "logs"))
-    except OSError:
-        return []
-    return sorted(e.path for e in entries if e.name.lower().endswith(".csv") and e.is_file())
+def _log_paths(root: Path) -> fsguard.Scan:
+    return fsguard.scan(root, str(root / "logs"), (".csv",), recursive=False, skip_hidden=False)
+
+
+def _too_large(rel: str, size: int, limit: int) -> Finding:
+    return finding("LS017", rel, 1, size=_megabytes(size), limit=_megabytes(limit))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB" if size >= 1 << 20 else f"{size} 字节"
 
 
 def _display(rel: str) -> str:
@@ -340,5 +370,9 @@ def _display(rel: str) -> str:
 
 
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    # The scan already applied the read policy to every folder and link on the way.
+    return fsguard.read_limited(path, CHILD_FILE_LIMIT)
+
+
+def _read_log(path: str) -> bytes:
+    return fsguard.read_limited(path, LOG_FILE_LIMIT)
