@@ -94,13 +94,25 @@ def _trusted(info: os.stat_result) -> bool:
 
 
 def _private_folder(folder: Path) -> None:
-    """Create `folder` (and the cache root) readable by the current user only."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = os.lstat(folder)
-    if stat.S_ISLNK(info.st_mode) or not _trusted(info):
-        raise OSError(errno.EACCES, "cache folder not private")
-    if info.st_mode & 0o077:
-        os.chmod(folder, 0o700)
+    """Create `folder` (and any missing parent, such as the cache root) readable by the
+    current user only; an existing cache root of this user is made private too."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+    for path in (folder, folder.parent) if folder.parent == cache_root() else (folder,):
+        info = os.lstat(path)
+        owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if stat.S_ISLNK(info.st_mode) or not owned:
+            if path == folder:
+                raise OSError(errno.EACCES, "cache folder not private")
+            continue
+        if info.st_mode & 0o077:
+            os.chmod(path, 0o700)
 
 
 def _dumps(value: Any) -> bytes:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from .textsafe import safe_value
 
 ERROR = "error"
 WARNING = "warning"
@@ -176,11 +177,6 @@ def finding(
     )
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
-_LONG_DIGITS = re.compile(r"\d{7,}")
-_DIGIT = re.compile(r"\d")
-
-
 def shown(value: object) -> str:
     """A value from the user's files, fit to print in a message that may reach a CI log.
 
@@ -188,9 +184,6 @@ def shown(value: object) -> str:
     that may be a phone, an ID number or an address (digits among text, long digit runs, long
     text) is not echoed.
     """
-    text = str(value)
-    if _PLAIN_ID.fullmatch(text) and not _LONG_DIGITS.search(text):
-        return text
-    if len(text) <= 10 and not _DIGIT.search(text):
-        return text
-    return "（此值可能含个人信息，不予显示）"
+    # Short names only without the characters addresses are made of (textsafe.safe_value).
+    text = safe_value(value)
+    return text if text is not None else "（此值可能含个人信息，不予显示）"
