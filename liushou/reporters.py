@@ -12,7 +12,7 @@ from . import fsguard
 from .api import CheckResult
 from .findings import ERROR
 from .logs import FREE_TEXT, LOG_SPECS
-from .textsafe import escape_controls, mask_digits, mask_yaml_line
+from .textsafe import escape_controls, looks_personal, mask_digits, mask_yaml_line
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 # Findings about a file liushou refused to read (a link out of the repository, a loop, a file
@@ -49,7 +49,9 @@ def _mask_csv_cells(line: str, header_line: str) -> str:
     except csv.Error:
         return "…"
     shown = [
-        cell if index < len(header) and header[index] in _CSV_SHOWN else "…"
+        cell
+        if index < len(header) and header[index] in _CSV_SHOWN and not looks_personal(cell)
+        else "…"
         for index, cell in enumerate(cells)
     ]
     return ",".join(shown)

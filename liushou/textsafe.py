@@ -130,3 +130,9 @@ def safe_value(value: object) -> str | None:
     if len(text) <= 6 and not _DIGIT.search(text) and not _ADDRESS_MARKS.search(text):
         return escape_controls(text)
     return None
+
+
+def looks_personal(text: str) -> bool:
+    """Whether a short value may be a phone, an ID number or an address (digit runs, or the
+    characters addresses are made of): such a value is not printed even in a shown column."""
+    return bool(_DIGITS.search(text) or _ADDRESS_MARKS.search(text))
