@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -47,9 +48,18 @@ def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("日期应写成 YYYY-MM-DD，例如 2016-01-20") from None
+    if not TODAY_RANGE[0] <= day <= TODAY_RANGE[1]:
+        # Terms around a date reach a year either side; dates near the calendar's ends fail.
+        raise typer.BadParameter(
+            f"日期超出可用范围（{TODAY_RANGE[0]} 至 {TODAY_RANGE[1]}）", param_hint="--today"
+        )
+    return day
+
+
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
 
 
 def _version(value: bool) -> None:
@@ -204,24 +214,85 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _write(text: str | bytes, target: Path | None, default: Path, root: Path) -> None:
-    """Write a document to -o (or `default` under the repository); "-" means standard output."""
+def _write(
+    text: str | bytes, target: Path | None, default: Path, root: Path, force: bool = False
+) -> None:
+    """Write a document to -o (or `default` under the repository); "-" means standard output.
+
+    The write is atomic and follows the write policy (fsguard.write_file): a file liushou
+    generates is never written through a link unless -o names it. A file that differs from
+    what liushou last wrote there (a principal's edits) is not replaced without `force`.
+    """
     if target is not None and str(target) == "-":
         if isinstance(text, bytes):
             sys.stdout.buffer.write(text)
         else:
             sys.stdout.write(text)
         return
+    data = text.encode("utf-8") if isinstance(text, str) else text
     path = target if target is not None else root / default
+    within = path.parent if target is not None else root
+    check_overwrite([(path, data)], root, force)
+    save(path, data, root, within=within, explicit=target is not None)
+
+
+def check_overwrite(targets: list[tuple[Path, bytes]], root: Path, force: bool) -> None:
+    """Stop (exit 2) before anything is written when a target holds something liushou did not
+    write there: SPEC §8, nothing a person may have edited is overwritten unasked.
+
+    A target may be replaced when it is missing, already holds the new bytes, or holds exactly
+    what liushou last wrote to it (remembered in the cache, see Cache.note_written).
+    """
+    from . import cache as cache_mod
+    from . import fsguard
+
+    store = None
+    for path, data in targets:
+        if path.is_dir():
+            raise _fail(f"无法写入 {_shown_path(path)}：这是文件夹；-o 应给出文件路径")
+        if force or not os.path.lexists(path):
+            continue
+        try:
+            current = fsguard.read_limited(os.path.realpath(path), 1 << 30)
+        except OSError:
+            current = None
+        if current == data:
+            continue
+        store = store or cache_mod.Cache.for_repository(root)
+        if current is not None and store.written_digest(path) == cache_mod.digest(current):
+            continue
+        raise _fail(
+            f"{_shown_path(path)} 已存在，且与 liushou 上次写入的内容不同（可能有人修改过），"
+            "未覆盖；如需覆盖请加 --force"
+        )
+
+
+def save(path: Path, data: bytes, root: Path, *, within: Path, explicit: bool) -> None:
+    """Write one output file atomically under the write policy, and remember its bytes.
+
+    Args:
+        within: the folder the file must stay in (the repository, or the folder of an -o).
+        explicit: the user named this path, so a link there is written through.
+    """
+    from . import cache as cache_mod
+    from . import fsguard
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
+        written = fsguard.write_file(path, data, root=within, explicit=explicit)
+    except fsguard.Refused as error:
+        raise _fail(f"未写入：{error.strerror}") from None
     except OSError as error:
-        raise _fail(f"无法写入 {path}：{error.strerror or error}") from None
-    typer.echo(f"已写入 {path}", err=True)
+        raise _fail(f"无法写入 {_shown_path(path)}：{error.strerror or error}") from None
+    cache_mod.Cache.for_repository(root).note_written(path, data)
+    if written != path:
+        cache_mod.Cache.for_repository(root).note_written(written, data)
+    typer.echo(f"已写入 {_shown_path(path)}", err=True)
+
+
+def _shown_path(path: Path) -> str:
+    from .textsafe import escape_controls
+
+    return escape_controls(str(path))
 
 
 @app.command()
@@ -239,6 +310,9 @@ def report(
     ),
     with_names: bool = typer.Option(
         False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="覆盖已被修改过的输出文件（默认不覆盖别人改过的总结和图表）。"
     ),
     today: str = TODAY_OPTION,
 ) -> None:
@@ -263,7 +337,7 @@ def report(
             data = report_docx(figures, repo.settings, repo.root, with_names=with_names)
         except RenderError as error:
             raise _fail(str(error)) from None
-        _write(data, output, Path("reports") / term.name / "工作总结.docx", repo.root)
+        _write(data, output, Path("reports") / term.name / "工作总结.docx", repo.root, force)
         return
     context = report_context(figures, repo.settings, with_names=with_names)
     try:
@@ -271,16 +345,20 @@ def report(
     except RenderError as error:
         raise _fail(str(error)) from None
     default = Path("reports") / term.name / "工作总结.md"
-    _write(text, output, default, repo.root)
-    if output is None or str(output) != "-":
-        from .docx_render import write_report_charts
+    if output is not None and str(output) == "-":
+        _write(text, output, default, repo.root)
+        return
+    from .docx_render import CHART_FILES, report_charts
 
-        folder = (output if output is not None else repo.root / default).parent
-        try:
-            for path in write_report_charts(figures, folder):
-                typer.echo(f"已写入 {path}", err=True)
-        except OSError as error:
-            raise _fail(f"无法写入图表：{error.strerror or error}") from None
+    path = output if output is not None else repo.root / default
+    within = path.parent if output is not None else repo.root
+    data = text.encode("utf-8")
+    charts = [(path.parent / CHART_FILES[key], png) for key, png in report_charts(figures).items()]
+    # Every target is checked before the first is written: never half a report.
+    check_overwrite([(path, data), *charts], repo.root, force)
+    save(path, data, repo.root, within=within, explicit=output is not None)
+    for chart, png in charts:
+        save(chart, png, repo.root, within=within, explicit=False)
 
 
 @app.command()
@@ -296,6 +374,7 @@ def plan(
         "--output",
         help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
     ),
+    force: bool = typer.Option(False, "--force", help="覆盖已被修改过的输出文件。"),
     today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
@@ -318,13 +397,13 @@ def plan(
             data = plan_docx(term, settings, root)
         except RenderError as error:
             raise _fail(str(error)) from None
-        _write(data, output, Path("reports") / term.name / "工作计划.docx", root)
+        _write(data, output, Path("reports") / term.name / "工作计划.docx", root, force)
         return
     try:
         text = render("工作计划.md.j2", plan_context(term, settings), root)
     except RenderError as error:
         raise _fail(str(error)) from None
-    _write(text, output, Path("reports") / term.name / "工作计划.md", root)
+    _write(text, output, Path("reports") / term.name / "工作计划.md", root, force)
 
 
 REPORT_FORMATS = ("md", "docx", "json")
@@ -342,15 +421,26 @@ def run() -> None:
     takes seconds that the operating system does at once. Output is flushed first, and
     nothing is left to do at exit (every file the command writes is written and closed).
     """
+    from .entry import Interrupted, on_interrupt
+
     code = 0
     try:
+        with contextlib.suppress(ValueError):  # not the main thread: keep Python's handler
+            signal.signal(signal.SIGINT, on_interrupt)
         app()
+    except Interrupted:
+        code = interrupted()
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
         if isinstance(exit_.code, str):
             print(exit_.code, file=sys.stderr)
     except KeyboardInterrupt:
-        code = 130
+        # Files are written atomically (fsguard.write_file), so nothing half-written remains.
+        code = interrupted()
+    except OSError as error:
+        # Output that cannot be written (standard output on a full disk, a closed pipe): every
+        # file the commands write is handled where it is written.
+        code = _output_failed(error)
     except Exception as error:  # noqa: BLE001 - a bug must still not greet a teacher with a traceback
         if os.environ.get("LIUSHOU_DEBUG"):
             raise
@@ -360,6 +450,28 @@ def run() -> None:
             file=sys.stderr,
         )
         code = 3
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        sys.stdout.flush()
+    except OSError as error:
+        code = _output_failed(error)
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     os._exit(code)
+
+
+def interrupted() -> int:
+    """Say in one line that the command was interrupted; the exit code for it (130)."""
+    from .entry import INTERRUPTED
+
+    with contextlib.suppress(OSError, ValueError):
+        print(INTERRUPTED, file=sys.stderr)
+    return 130
+
+
+def _output_failed(error: OSError) -> int:
+    # Nothing more can go to standard output; drop what is buffered so exit does not retry.
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
+    with contextlib.suppress(OSError, ValueError):
+        print(f"错误：无法写出结果：{error.strerror or error}", file=sys.stderr)
+    return 2

@@ -19,6 +19,7 @@ from .cli import (
     load_or_exit,
     settings_failure,
 )
+from .fsguard import Refused, write_file
 from .render import builtin_templates
 from .roster import (
     card_docx,
@@ -87,10 +88,12 @@ def _refuse_overwrite(output: Path | None, default: Path, root: Path, force: boo
         raise _fail(f"{path} 已存在，未覆盖；如需覆盖请加 --force")
 
 
-def _write_output(data: str | bytes, output: Path | None, default: Path, root: Path) -> None:
+def _write_output(
+    data: str | bytes, output: Path | None, default: Path, root: Path, force: bool = False
+) -> None:
     """cli._write, with a file-system failure (read-only, full disk...) as a clean exit 2."""
     try:
-        _write(data, output, default, root)
+        _write(data, output, default, root, force)
     except OSError as error:
         raise _fail(f"无法写入 {output or root / default}：{error.strerror or error}") from None
 
@@ -140,7 +143,9 @@ def card(
     _refuse_overwrite(output, default, repo.root, force)
     if full:
         typer.echo(CARD_FULL_WARNING, err=True)
-    _write_output(card_docx(children, repo.settings, full=full), output, default, repo.root)
+    _write_output(
+        card_docx(children, repo.settings, full=full), output, default, repo.root, force
+    )
 
 
 @app.command()
@@ -193,7 +198,7 @@ def roster(
         data = roster_csv(rows)
     else:
         data = roster_md(rows)
-    _write_output(data, output, default, repo.root)
+    _write_output(data, output, default, repo.root, force)
 
 
 # ---------------------------------------------------------------------------- templates
@@ -215,8 +220,9 @@ def templates_export(
             skipped.append(target)
             continue
         try:
-            folder.mkdir(exist_ok=True)
-            target.write_bytes(source.read_bytes())
+            write_file(target, source.read_bytes(), root=root)
+        except Refused as error:
+            raise _fail(f"未写入：{error.strerror}") from None
         except OSError as error:
             raise _fail(f"无法写入 {target}：{error.strerror or error}") from None
         typer.echo(f"已写入 {target.relative_to(root).as_posix()}")

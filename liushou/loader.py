@@ -13,6 +13,7 @@ import concurrent.futures
 import errno
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,14 +173,24 @@ def load_children(
     workers = min(os.cpu_count() or 1, 4)
     if len(items) >= _PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = pool.map(_work, chunks)
-            if meanwhile:
-                meanwhile()
-            for outcome in outcomes:
-                done += _collect(outcome, result, store)
-                if progress:
-                    progress("children", done, total)
+        # Ctrl-C reaches every process of the terminal: the workers leave it to the main
+        # process, which stops them (no traceback from each worker, no waiting for them).
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_ignore_interrupt
+        ) as pool:
+            try:
+                outcomes = pool.map(_work, chunks)
+                if meanwhile:
+                    meanwhile()
+                for outcome in outcomes:
+                    done += _collect(outcome, result, store)
+                    if progress:
+                        progress("children", done, total)
+            except BaseException:  # Ctrl-C (entry.Interrupted) or a failure: stop the workers
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         if meanwhile:
             meanwhile()
@@ -190,6 +201,10 @@ def load_children(
     if store is not None:
         store.prune_children(set(sources.children))
     return result
+
+
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], dict, bytes]:
