@@ -154,7 +154,7 @@ MAX_KEYS = 2000
 
 def _capped(out: ParsedYaml, file: str) -> ParsedYaml:
     """`out`, or no value and an LS019 finding when it holds more than MAX_KEYS keys."""
-    if len(out.positions) > MAX_KEYS:
+    if out.value is not None and len(out.positions) > MAX_KEYS:
         out.findings.append(finding("LS019", file, 1, limit=MAX_KEYS))
         out.value, out.positions, out.invalid = None, {}, {}
     return out
