@@ -25,7 +25,7 @@ from .logs import read_log
 from .model import LOG_NAMES, Child, Repository, Settings
 from .schema import validate_child
 from .settings import SETTINGS_FILE, check_where_columns, load_settings
-from .yamlsource import parse_yaml
+from .yamlsource import capped, parse_yaml
 
 Progress = Callable[[str, int, int], None]
 Parsed = tuple[Child | None, list[Finding]]
@@ -256,7 +256,7 @@ def parse_child_file(path: str, data: bytes) -> Parsed:
     Returns:
         (child or None, findings).
     """
-    parsed = parse_yaml(data, path)
+    parsed = capped(parse_yaml(data, path), path)
     child, findings = validate_child(parsed, path, Path(path).stem)
     return child, parsed.findings + findings
 

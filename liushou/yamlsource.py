@@ -97,7 +97,7 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     fast = fast_parse(text)
     if fast is not None:
         out.value, out.positions = fast
-        return _capped(out, file)
+        return out
     if "\\u" in text or "\\U" in text:
         # A lone surrogate escape ("\udc80") is no character at all: read it as U+FFFD, an
         # escape of the same length, so a key holding one is an unknown field (LS104), a value
@@ -144,16 +144,17 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     except _TooComplex as exc:
         out.findings.append(finding("LS002", file, _line(exc.mark), _col(exc.mark), detail=exc.why))
         out.value = None
-    return _capped(out, file)
+    return out
 
 
-# A record has a few dozen keys; beyond this many, it is not a record, and checking each key
-# (with a did-you-mean search for every unknown one) would take minutes.
+# A child record has a few dozen keys; beyond this many it is not a record, and checking each
+# key (with a did-you-mean search for every unknown one) would take minutes.
 MAX_KEYS = 2000
 
 
-def _capped(out: ParsedYaml, file: str) -> ParsedYaml:
-    """`out`, or no value and an LS019 finding when it holds more than MAX_KEYS keys."""
+def capped(out: ParsedYaml, file: str) -> ParsedYaml:
+    """`out`, or no value and an LS019 finding when it holds more than MAX_KEYS keys and
+    list items (for a child record; liushou.yaml may list thousands of staff)."""
     if out.value is not None and len(out.positions) > MAX_KEYS:
         out.findings.append(finding("LS019", file, 1, limit=MAX_KEYS))
         out.value, out.positions, out.invalid = None, {}, {}

@@ -104,3 +104,10 @@ def test_an_unreadable_file_is_an_error_finding(tmp_path, monkeypatch):
 
     monkeypatch.setattr(loader.fsguard, "read_limited", denied)
     assert (C1, "LS013") in codes(check_json(root, "--no-cache")[1])
+
+
+def test_a_county_staff_list_is_not_capped(tmp_path):
+    staff = ", ".join(f"教师{i}" for i in range(2500))
+    root = repo(tmp_path, settings=f"school: 测试县\nstaff: [周老师, {staff}]\n")
+    code, doc = check_json(root, "--no-cache")
+    assert code == 0, doc
