@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import gc
 import hashlib
 import json
 import os
@@ -116,9 +117,8 @@ def _private_folder(folder: Path) -> None:
 
 
 def _dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8", "surrogatepass"
-    )
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _loads_line(line: bytes) -> Any:
@@ -128,25 +128,30 @@ def _loads_line(line: bytes) -> Any:
 # ---------------------------------------------------------------------------- plain data
 
 
-def _plain(value: Any, path: list, dates: list) -> Any:
-    """`value` as JSON data; the key paths of dates and datetimes are noted in `dates`."""
-    if isinstance(value, str) or value is None or isinstance(value, (bool, int, float)):
-        return value
-    if isinstance(value, dt.datetime):
-        dates.append([path, "t"])
+def _date_paths(value: Any, path: list, dates: list) -> None:
+    """Note in `dates` the key path of every date and datetime inside `value` (dicts, lists).
+
+    The values themselves are written by json.dumps (dates through _json_default): walking
+    only to find the dates, without copying anything, keeps encoding near pickle's speed.
+    """
+    items = value.items() if type(value) is dict else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None or kind is float:
+            continue
+        if kind is dict or kind is list or kind is tuple:
+            _date_paths(item, [*path, key], dates)
+        elif kind is dt.date:
+            dates.append([[*path, key], "d"])
+        elif kind is dt.datetime:
+            dates.append([[*path, key], "t"])
+        else:
+            raise TypeError(f"not plain data: {kind.__name__}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, dt.date):
-        dates.append([path, "d"])
-        return value.isoformat()
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError("keys must be text")
-            out[key] = _plain(item, [*path, key], dates)
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_plain(item, [*path, index], dates) for index, item in enumerate(value)]
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
@@ -176,7 +181,8 @@ def encode_parsed(parsed: tuple[Child | None, list[Finding]]) -> list:
     encoded_child = None
     if child is not None:
         dates: list = []
-        record = _plain(child.record, [], dates)
+        record = child.record
+        _date_paths(record, [], dates)
         positions = {key: list(where) for key, where in child.positions.items()}
         gaps = list(child.archive_gaps) if child.archive_gaps is not None else None
         encoded_child = [child.id, child.path, record, positions, gaps, dates]
@@ -201,16 +207,61 @@ def decode_parsed(data: list) -> tuple[Child | None, list[Finding]]:
     return child, [decode_finding(row) for row in findings]
 
 
-def encode_part(parsed: dict[str, tuple[str, Any]]) -> bytes:
-    """Entries {path: (digest, parsed)} as one JSON line, as the cache file stores them;
-    an entry that is not plain data is left out (it is parsed again next time)."""
-    part = {}
+def encode_part(parsed: dict[str, tuple[str, Any]]) -> tuple[bytes, set[str]]:
+    """Entries {path: (digest, parsed)} as one JSON line, as the cache file stores them.
+
+    Returns:
+        The line, and the paths of entries left out because they are not plain data (their
+        files are parsed again next time).
+    """
+    part, left_out = {}, set()
     for path, (digest, value) in parsed.items():
         try:
             part[path] = [digest, encode_parsed(value)]
         except (TypeError, ValueError):
-            continue
-    return _dumps(part)
+            left_out.add(path)
+    try:
+        return _dumps(part), left_out
+    except (TypeError, ValueError):  # one odd entry: keep the others
+        kept = {}
+        for path, entry in part.items():
+            try:
+                _dumps(entry)
+                kept[path] = entry
+            except (TypeError, ValueError):
+                left_out.add(path)
+        return _dumps(kept), left_out
+
+
+def decode_part(blob: bytes) -> dict[str, tuple[str, Any]]:
+    """The entries of one line made by encode_part.
+
+    Raises:
+        ValueError, TypeError, KeyError, IndexError: the line is not such a line.
+    """
+    with _collector_paused():
+        return _decode_entries(_loads_line(blob))
+
+
+def _decode_entries(part: dict) -> dict[str, tuple[str, Any]]:
+    entries = {}
+    for path, (digest, value) in part.items():
+        if isinstance(digest, str):
+            entries[path] = (digest, decode_parsed(value))
+    return entries
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    # Hundreds of thousands of small objects, none of them garbage: the cyclic collector
+    # would walk them again and again (more than half the time of loading).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class Cache:
@@ -259,10 +310,9 @@ class Cache:
         if self._children is None:
             self._children = {}
             try:
-                for part in self._read(CHILDREN_FILE) or []:
-                    for path, (digest, value) in part.items():
-                        if isinstance(digest, str):
-                            self._children[path] = (digest, decode_parsed(value))
+                with _collector_paused():
+                    for part in self._read(CHILDREN_FILE) or []:
+                        self._children.update(_decode_entries(part))
             except (TypeError, ValueError, KeyError, IndexError, AttributeError):
                 self._children = {}  # the wrong shape: no entry at all
         return self._children
@@ -323,7 +373,7 @@ class Cache:
         fresh = [(blob, paths) for blob, paths in self._fresh if paths <= children.keys()]
         in_fresh = set().union(*(paths for _, paths in fresh)) if fresh else set()
         older = {path: entry for path, entry in children.items() if path not in in_fresh}
-        self._write(CHILDREN_FILE, [encode_part(older)] + [blob for blob, _ in fresh])
+        self._write(CHILDREN_FILE, [encode_part(older)[0]] + [blob for blob, _ in fresh])
         self._children_dirty = False
         self._fresh = []
 

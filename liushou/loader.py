@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import errno
+import functools
 import multiprocessing
 import os
 import signal
@@ -179,7 +180,7 @@ def load_children(
             workers, mp_context=context, initializer=_ignore_interrupt
         ) as pool:
             try:
-                outcomes = pool.map(_work, chunks)
+                outcomes = pool.map(functools.partial(_work, encode=store is not None), chunks)
                 if meanwhile:
                     meanwhile()
                 for outcome in outcomes:
@@ -195,7 +196,7 @@ def load_children(
         if meanwhile:
             meanwhile()
         for chunk in chunks:
-            done += _collect(_work(chunk), result, store)
+            done += _collect(_work(chunk, store is not None), result, store)
             if progress:
                 progress("children", done, total)
     if store is not None:
@@ -207,9 +208,12 @@ def _ignore_interrupt() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], dict, bytes]:
-    """A worker's share: each file's digest (None if unreadable), the entries
-    {path: (digest, parsed)} of the files it parsed, and their JSON for the cache."""
+def _work(
+    items: list[tuple[str, str, str | None]], encode: bool = True
+) -> tuple[dict[str, str | None], bytes, dict]:
+    """A worker's share: each file's digest (None if unreadable), and the entries
+    {path: (digest, parsed)} of the files it parsed as the JSON line the cache stores (plus,
+    as they are, the rare entries that are not plain data)."""
     digests: dict[str, str | None] = {}
     parsed: dict[str, tuple[str, Parsed]] = {}
     for rel, path, known in items:
@@ -227,14 +231,20 @@ def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | Non
         digest = digests[rel] = cache_mod.digest(data)
         if digest != known:
             parsed[rel] = (digest, parse_child_file(rel, data))
-    # The entries travel back as they are (between liushou's own processes); their JSON, made
-    # here in parallel, is what the cache stores.
-    return digests, parsed, cache_mod.encode_part(parsed) if parsed else b"{}"
+    # Encoded here, in parallel: the main process decodes the line (faster than unpickling
+    # the objects) and the cache stores it as it is.
+    if not encode or not parsed:  # no cache to store them in
+        return digests, b"{}", parsed
+    blob, left_out = cache_mod.encode_part(parsed)
+    return digests, blob, {path: parsed[path] for path in left_out}
 
 
 def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
-    digests, parsed, blob = outcome
-    fresh = store.add_children_part(parsed, blob) if store else parsed
+    digests, blob, left_out = outcome
+    fresh = cache_mod.decode_part(blob)
+    if store is not None:
+        store.add_children_part(fresh, blob)
+    fresh.update(left_out)
     for rel, digest in digests.items():
         result.digests[rel] = digest
         if digest is None:
