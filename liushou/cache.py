@@ -261,6 +261,7 @@ def _collector_paused():
         yield
     finally:
         if collecting:
+            gc.freeze()  # they live as long as the run: never walked again
             gc.enable()
 
 
