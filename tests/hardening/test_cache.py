@@ -100,3 +100,21 @@ def test_cache_clear_removes_every_entry(tmp_path, monkeypatch):
     assert not folder.exists() and keep.exists()
     assert "已清除" in result.output
     assert clear() == 0
+
+
+def test_ctrl_c_while_saving_leaves_the_old_entry_and_no_temporary_file(tmp_path, monkeypatch):
+    store = Cache(tmp_path / "c")
+    store.put_result(("k",), ([], 1, 0))
+    real_replace = os.replace
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    try:
+        store.put_result(("k2",), ([], 2, 0))
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["result.json"]
+    assert store.get_result("k") == ([], 1, 0)
