@@ -145,3 +145,14 @@ def test_write_file_refuses_links_unless_explicit(tmp_path):
         fsguard.write_file(tmp_path / "link.md", "y", root=tmp_path)
     assert fsguard.write_file(tmp_path / "link.md", "y", root=tmp_path, explicit=True)
     assert (tmp_path / "real.md").read_text() == "y" and (tmp_path / "link.md").is_symlink()
+
+
+def test_templates_export_never_writes_through_a_link_out(school, tmp_path):
+    import liushou.cli_documents  # noqa: F401
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    os.symlink(outside, school / "templates")
+    result = cli("-C", str(school), "templates", "export")
+    assert result.exit_code == 2, result.output
+    assert list(outside.iterdir()) == []
