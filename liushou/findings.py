@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from liushou.textsafe import safe_value
 
 ERROR = "error"
 WARNING = "warning"
@@ -158,6 +159,28 @@ _CODES = [
     Code("LS903", ERROR, "学校设置中的未知字段", "liushou.yaml 中有未知字段 {field}{hint}"),
     Code("LS904", ERROR, "学期名称错误", "学期名称 {term} 不对，应写成 2015-autumn 或 2016-spring"),
     Code("LS905", ERROR, "关爱制度设置有误", "关爱制度 {id}：{detail}"),
+    # Hardening (issue 14): what the read policy and the limits refuse
+    Code(
+        "LS014",
+        ERROR,
+        "链接指向仓库之外",
+        "{name} 是指向仓库之外的链接，未读取（liushou 只读取仓库内的文件）",
+    ),
+    Code("LS015", ERROR, "循环链接", "{name} 是循环的链接（或再次指向已读过的文件夹），未读取"),
+    Code(
+        "LS016",
+        ERROR,
+        "无法读取的文件夹",
+        "文件夹 {name} 无法读取（权限不足），其中的档案或日志都没有检查",
+    ),
+    Code("LS017", ERROR, "文件过大", "文件有 {size}，超过上限 {limit}，未读取"),
+    Code("LS018", ERROR, "列数过多", "表头有 {count} 列，超过上限 {limit} 列，未读取"),
+    Code(
+        "LS019",
+        ERROR,
+        "未知字段过多",
+        "未知字段超过 {limit} 个，文件未检查（是否把别的数据存成了档案？）",
+    ),
     # LS99x: liushou itself failed; never the school's fault
     Code("LS990", ERROR, "检查程序出错", "检查 {check} 出错（{error}），请向开发者报告"),
 ]
@@ -207,11 +230,6 @@ def finding(
     )
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_.-]{1,40}")
-_LONG_DIGITS = re.compile(r"\d{7,}")
-_DIGIT = re.compile(r"\d")
-
-
 def shown(value: object) -> str:
     """A value from the user's files, fit to print in a message that may reach a CI log.
 
@@ -219,12 +237,9 @@ def shown(value: object) -> str:
     that may be a phone, an ID number or an address (digits among text, long digit runs, long
     text) is not echoed.
     """
-    text = str(value)
-    if _PLAIN_ID.fullmatch(text) and not _LONG_DIGITS.search(text):
-        return text
-    if len(text) <= 10 and not _DIGIT.search(text):
-        return text
-    return "（此值可能含个人信息，不予显示）"
+    # Short names only without the characters addresses are made of (textsafe.safe_value).
+    text = safe_value(value)
+    return text if text is not None else "（此值可能含个人信息，不予显示）"
 
 
 def closest(word: str, known) -> str | None:

@@ -112,14 +112,14 @@ def test_cache_files_of_the_wrong_shape_are_no_entry(tmp_path):
     store = Cache(tmp_path)
     store.put_result(("k",), (None, None))  # right format, wrong shape
     assert store.get_result("k") is None
-    (tmp_path / "children.pkl").write_bytes((tmp_path / "result.pkl").read_bytes())
+    (tmp_path / "children.json").write_bytes((tmp_path / "result.json").read_bytes())
     assert Cache(tmp_path).child_digest("children/c1.yaml") is None
 
 
 def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path):
-    (tmp_path / "result.pkl").mkdir()  # a folder in the way
+    (tmp_path / "result.json").mkdir()  # a folder in the way
     Cache(tmp_path).put_result(("k",), ([], 0, 0))
-    assert [p.name for p in tmp_path.iterdir()] == ["result.pkl"]
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 
 
 def test_a_quote_inside_a_cell_is_not_an_unclosed_quote():

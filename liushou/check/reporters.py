@@ -8,44 +8,26 @@ import json
 import re
 from typing import TextIO
 
-from liushou import __version__
+from liushou import __version__, fsguard
 from liushou.check.result import CheckResult
 from liushou.display import display_width
 from liushou.findings import CATALOGUE, ERROR, Finding
 from liushou.logspec import FREE_TEXT, LOGS
+from liushou.textsafe import escape_controls, looks_personal, mask_digits, mask_yaml_line
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+# Findings about a file liushou refused to read (a link out of the repository, a loop, a file
+# too large): no excerpt, since showing one would read the very file refused.
+_NO_EXCERPT = {"LS013", "LS014", "LS015", "LS016", "LS017", "LS018", "LS019"}
+_EXCERPT_LIMIT = 1 << 30
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 # Excerpts are shown in CI logs: personal values must never be printed. In a YAML line only the
 # values of keys that hold codes, dates and flags are shown (names, phones, addresses, health and
 # notes become ***, wherever they stand, block or flow style); in a CSV row every free-text cell
 # becomes "…"; and anywhere, digit runs that may be a phone or an ID number are masked.
-_YAML_VALUE = re.compile(r"([\w.]+)(\s*:[ \t]+)([^,{}\[\]#\n]+)")
-_SHOWN_KEYS = {
-    "id",
-    "gender",
-    "grade",
-    "class",
-    "boarding",
-    "enrolled_on",
-    "status",
-    "status_date",
-    "left_behind",
-    "type",
-    "since",
-    "until",
-    "guardianship",
-    "relation",
-    "age",
-    "mentor",
-    "focus",
-    "vaccinated",
-    "insured",
-    "on",
-    "interests",
-    "birth_date",
-}
-_NUMBER = re.compile(r"\d{7,}[Xx]?|\d(?:[ -]?\d){10,}")
 _CSV_SHOWN = {column for spec in LOGS.values() for column in spec.columns} - set(FREE_TEXT)
 
 
@@ -58,13 +40,9 @@ def mask_excerpt(line: str, csv_header: str | None = None) -> str:
             then shown as "…".
     """
     if csv_header is not None:
-        line = _mask_csv_cells(line, csv_header)
-    else:
-        line = _YAML_VALUE.sub(
-            lambda m: m.group(0) if m.group(1) in _SHOWN_KEYS else m.group(1) + m.group(2) + "***",
-            line,
-        )
-    return _NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), line)
+        return escape_controls(mask_digits(_mask_csv_cells(line, csv_header)))
+    # Any key not known to hold a code, date or flag hides the rest of the line (textsafe).
+    return escape_controls(mask_yaml_line(line))
 
 
 def _mask_csv_cells(line: str, header_line: str) -> str:
@@ -74,7 +52,9 @@ def _mask_csv_cells(line: str, header_line: str) -> str:
     except csv.Error:
         return "…"
     shown = [
-        cell if index < len(header) and header[index] in _CSV_SHOWN else "…"
+        cell
+        if index < len(header) and header[index] in _CSV_SHOWN and not looks_personal(cell)
+        else "…"
         for index, cell in enumerate(cells)
     ]
     return ",".join(shown)
@@ -91,7 +71,10 @@ class TextReporter:
     def _source_line(self, file: str, line: int) -> str | None:
         if file not in self._lines:
             try:
-                data = (self.result.root / file).read_bytes()
+                # The read policy again: never an excerpt of a file outside the repository.
+                data = fsguard.safe_read_bytes(
+                    self.result.root, self.result.root / file, _EXCERPT_LIMIT
+                )
                 try:
                     text = data.decode("utf-8-sig")
                 except UnicodeDecodeError:
@@ -104,10 +87,11 @@ class TextReporter:
 
     def report(self) -> None:
         for f in self.result.findings:
-            where = f.file + "".join(f":{n}" for n in (f.line, f.column) if n)
-            self.out.write(f"{where}: {SEVERITY_ZH[f.severity]} {f.code} {f.message}\n")
+            where = escape_controls(f.file) + "".join(f":{n}" for n in (f.line, f.column) if n)
+            message = escape_controls(f.message)
+            self.out.write(f"{where}: {SEVERITY_ZH[f.severity]} {f.code} {message}\n")
             source = self._source_line(f.file, f.line) if f.line else None
-            if source is not None:
+            if source is not None and f.code not in _NO_EXCERPT:
                 is_csv = f.file.endswith(".csv")
                 header = self._source_line(f.file, 1) if is_csv else None
                 excerpt = mask_excerpt(source.rstrip("\r\n"), header)
@@ -117,7 +101,7 @@ class TextReporter:
                     if is_csv:
                         pad = display_width(excerpt[: _csv_offset(excerpt, f.column) - 1])
                     else:
-                        pad = display_width(source[: f.column - 1])
+                        pad = display_width(escape_controls(source[: f.column - 1]))
                     self.out.write(f"  {gutter} | {' ' * pad}^\n")
         if self.result.findings:
             r = self.result
@@ -150,8 +134,10 @@ class JsonReporter:
             "errors": self.result.errors,
             "warnings": self.result.warnings,
         }
-        json.dump(doc, self.out, ensure_ascii=False, indent=2)
-        self.out.write("\n")
+        text = json.dumps(doc, ensure_ascii=False, indent=2)
+        # JSON escapes C0 controls itself; C1 controls, separators and lone surrogates are
+        # written as \u escapes too, so a terminal showing the output acts on none of them.
+        self.out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text) + "\n")
 
 
 class GithubReporter:
@@ -295,7 +281,8 @@ REPORTER_BY_NAME = {
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_controls(text)
 
 
 def _escape_property(text: str) -> str:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported where a frame is checked: small logs come as plain
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
     """LS106: the same id in two files (any subfolders)."""
     return [
-        finding("LS106", path, line, col, id=child_id, other=first)
+        finding("LS106", path, line, col, id=shown(child_id), other=first)
         for child_id, first, path, (line, col) in repo.duplicates
     ]
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
-from liushou import __version__
+from liushou import __version__, fsguard
 from liushou.api import UsageError, load
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
 from liushou.documents.output import STDOUT, Document
 from liushou.findings import ERROR
+from liushou.load import cache as cache_mod
 from liushou.load.loader import Progress
 from liushou.load.model import Repository
 from liushou.load.settings import SettingsError, find_root
+from liushou.textsafe import escape_controls
 
 app = typer.Typer(
     help="留守儿童关爱工作记录的检查与学期报告工具。",
@@ -45,9 +48,18 @@ def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter("日期应写成 YYYY-MM-DD，例如 2016-01-20") from None
+    if not TODAY_RANGE[0] <= day <= TODAY_RANGE[1]:
+        # Terms around a date reach a year either side; dates near the calendar's ends fail.
+        raise typer.BadParameter(
+            f"日期超出可用范围（{TODAY_RANGE[0]} 至 {TODAY_RANGE[1]}）", param_hint="--today"
+        )
+    return day
+
+
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
 
 
 def _version(value: bool) -> None:
@@ -178,38 +190,85 @@ def write_document(
 ) -> None:
     """Write a document to -o (or its default place under the repository; "-" is stdout).
 
-    A document a person may have filled in (cards, rosters) is not replaced without --force.
-    Companion files (charts) go into the same folder. A file-system failure exits 2.
+    Every write is atomic and follows the write policy (fsguard.write_file): a file liushou
+    generates is never written through a link unless -o names it. A file that differs from what
+    liushou last wrote there (a principal's edits) is not replaced without --force, and a card or
+    roster (keep_existing) not at all. Companion files (charts) go into the same folder; every
+    target is checked before the first is written, so a refusal never leaves half a report.
     """
     target = (
         output
         if output is not None
         else (STDOUT if document.default == STDOUT else root / document.default)
     )
-    if target != STDOUT:
-        if target.is_dir():
-            raise fail(f"{target} 是文件夹；-o 应给出文件路径")
-        if document.keep_existing and target.exists() and not force:
-            raise fail(f"{target} 已存在，未覆盖；如需覆盖请加 --force")
-    if document.notice:
-        typer.echo(document.notice, err=True)
-    data = document.data
+    data = document.data.encode("utf-8") if isinstance(document.data, str) else document.data
     if target == STDOUT:
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            sys.stdout.write(data)
+        if document.notice:
+            typer.echo(document.notice, err=True)
+        sys.stdout.buffer.write(data)
         return
-    written = [(target, data)] + [
+    targets = [(target, data)] + [
         (target.parent / name, png) for name, png in document.beside.items()
     ]
-    for path, content in written:
+    if target.is_dir():
+        raise fail(f"无法写入 {_shown_path(target)}：这是文件夹；-o 应给出文件路径")
+    if document.keep_existing and os.path.lexists(target) and not force:
+        raise fail(f"{_shown_path(target)} 已存在，未覆盖；如需覆盖请加 --force")
+    check_overwrite(targets, root, force)
+    if document.notice:
+        typer.echo(document.notice, err=True)
+    within = target.parent if output is not None else root
+    for path, content in targets:
+        save(path, content, root, within=within, explicit=output is not None and path == target)
+
+
+def check_overwrite(targets: list[tuple[Path, bytes]], root: Path, force: bool) -> None:
+    """Stop (exit 2) before anything is written when a target holds something liushou did not
+    write there: SPEC §8, nothing a person may have edited is overwritten unasked.
+
+    A target may be replaced when it is missing, already holds the new bytes, or holds exactly
+    what liushou last wrote to it (remembered in the cache, see Cache.note_written).
+    """
+    store = None
+    for path, data in targets:
+        if path.is_dir():
+            raise fail(f"无法写入 {_shown_path(path)}：这是文件夹；-o 应给出文件路径")
+        if force or not os.path.lexists(path):
+            continue
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content, encoding="utf-8")
-        except OSError as error:
-            raise fail(f"无法写入 {path}：{error.strerror or error}") from None
-        typer.echo(f"已写入 {path}", err=True)
+            current = fsguard.read_limited(os.path.realpath(path), 1 << 30)
+        except OSError:
+            current = None
+        if current == data:
+            continue
+        store = store or cache_mod.Cache.for_repository(root)
+        if current is not None and store.written_digest(path) == cache_mod.digest(current):
+            continue
+        raise fail(
+            f"{_shown_path(path)} 已存在，且与 liushou 上次写入的内容不同（可能有人修改过），"
+            "未覆盖；如需覆盖请加 --force"
+        )
+
+
+def save(path: Path, data: bytes, root: Path, *, within: Path, explicit: bool) -> None:
+    """Write one output file atomically under the write policy, and remember its bytes.
+
+    Args:
+        within: the folder the file must stay in (the repository, or the folder of an -o).
+        explicit: the user named this path, so a link there is written through.
+    """
+    try:
+        written = fsguard.write_file(path, data, root=within, explicit=explicit)
+    except fsguard.Refused as error:
+        raise fail(f"未写入：{error.strerror}") from None
+    except OSError as error:
+        raise fail(f"无法写入 {_shown_path(path)}：{error.strerror or error}") from None
+    store = cache_mod.Cache.for_repository(root)
+    store.note_written(path, data)
+    if written != path:
+        store.note_written(written, data)
+    typer.echo(f"已写入 {_shown_path(path)}", err=True)
+
+
+def _shown_path(path: Path) -> str:
+    return escape_controls(str(path))

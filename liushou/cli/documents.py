@@ -18,6 +18,7 @@ from liushou.cli.common import (
     write_document,
 )
 from liushou.documents.output import ROSTER_WRITERS
+from liushou.fsguard import Refused, write_file
 from liushou.labels import parse_class_key
 from liushou.load.settings import SettingsError, load_settings
 
@@ -132,8 +133,9 @@ def templates_export(
             skipped.append(target)
             continue
         try:
-            folder.mkdir(exist_ok=True)
-            target.write_bytes(source.read_bytes())
+            write_file(target, source.read_bytes(), root=root)
+        except Refused as error:
+            raise fail(f"未写入：{error.strerror}") from None
         except OSError as error:
             raise fail(f"无法写入 {target}：{error.strerror or error}") from None
         typer.echo(f"已写入 {target.relative_to(root).as_posix()}")

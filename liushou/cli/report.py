@@ -38,6 +38,9 @@ def report(
     internal: bool = typer.Option(
         False, "--internal", help="附上各帮扶教师的完成情况（校内附件，不报送上级）。"
     ),
+    force: bool = typer.Option(
+        False, "--force", help="覆盖已被修改过的输出文件（默认不覆盖别人改过的总结和图表）。"
+    ),
     today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
@@ -46,7 +49,7 @@ def report(
     repo = load_or_exit(opts)
     with library_errors():
         document = api.report(repo, term_name, opts.today, fmt, with_names, internal)
-    write_document(document, output, repo.root)
+    write_document(document, output, repo.root, force)
 
 
 @app.command()
@@ -62,6 +65,7 @@ def plan(
         "--output",
         help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
     ),
+    force: bool = typer.Option(False, "--force", help="覆盖已被修改过的输出文件。"),
     today: str = TODAY_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
@@ -70,4 +74,4 @@ def plan(
     repo = load_or_exit(opts)
     with library_errors():
         document = api.plan(repo, term_name, opts.today, fmt)
-    write_document(document, output, repo.root)
+    write_document(document, output, repo.root, force)

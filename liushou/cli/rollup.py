@@ -82,5 +82,5 @@ def rollup_command(
     root = ctx.obj.repo if ctx.obj is not None else Path(".")
     with library_errors():
         document = ROLLUP_WRITERS[fmt](figures, root)
-    write_document(document, output, Path("."))
+    write_document(document, output, Path.cwd())
     raise typer.Exit(1 if failed else 0)

@@ -25,6 +25,7 @@ from lxml import etree
 
 from liushou.documents.render import (
     RenderError,
+    _limit_text,
     builtin_templates,
     environment,
     plan_context,
@@ -34,6 +35,7 @@ from liushou.documents.render import render as render_markdown
 from liushou.figures.metrics import DETAIL_LOGS, TermFigures
 from liushou.load.model import Repository, Settings
 from liushou.metricspec import METRICS
+from liushou.sandbox import TEMPLATE_FAILURES, TemplateRefused, bounded, school_template_file
 from liushou.terms import Term, months
 
 SUMMARY_DOCX = "工作总结.docx"
@@ -64,8 +66,12 @@ def template_path(name: str, root: Path | None) -> Path:
     Raises:
         RenderError: neither exists.
     """
-    if root is not None and (root / "templates" / name).is_file():
-        return root / "templates" / name
+    try:  # the read policy: never a template linked out of the repository
+        school = school_template_file(root, name)
+    except TemplateRefused as exc:
+        raise RenderError(str(exc)) from None
+    if school is not None:
+        return school
     builtin = builtin_templates() / name
     if builtin.is_file():
         return builtin
@@ -112,7 +118,11 @@ def render_docx(
         for key, png in (charts or {}).items()
     }
     try:
-        template.render({**context, "charts": images}, jinja_env=docx_environment(root))
+        with bounded():
+            template.render({**context, "charts": images}, jinja_env=docx_environment(root))
+    except TEMPLATE_FAILURES as exc:
+        where = _where(template, _template_line(exc))
+        raise RenderError(f"模板 {template_name}{where}出错：{_limit_text(exc)}") from None
     except jinja2.TemplateSyntaxError as exc:
         where = _where(template, exc.lineno)
         raise RenderError(f"模板 {template_name}{where}语法错误：{exc.message}") from None

@@ -20,7 +20,9 @@ from liushou.labels import class_key_label, grade_label
 from liushou.load.model import Repository, Settings
 from liushou.logspec import MANDATORY_REPORT_KINDS
 from liushou.metricspec import METRIC_BY_KEY, METRICS
+from liushou.sandbox import TEMPLATE_FAILURES, TemplateRefused, bounded, bounded_environment
 from liushou.terms import Term
+from liushou.textsafe import escape_controls
 
 BREAKDOWN_LABELS = {
     "by_guardianship": "监护类型",
@@ -341,13 +343,24 @@ def builtin_templates() -> Path:
 
 
 def environment(root: Path | None) -> SandboxedEnvironment:
-    """A sandboxed Jinja environment: the school's templates/ first, then the built-in ones."""
-    folders = []
-    if root is not None and (root / "templates").is_dir():
-        folders.append(str(root / "templates"))
-    folders.append(str(builtin_templates()))
-    env = SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folders, encoding="utf-8"),
+    """A sandboxed Jinja environment: the school's templates/ first, then the built-in ones.
+
+    The sandbox bounds work as well as reach (sandbox.BoundedEnvironment) and reads templates
+    only under the read policy.
+
+    Raises:
+        RenderError: templates/ is a link out of the repository.
+    """
+    try:
+        return _environment(root)
+    except TemplateRefused as exc:
+        raise RenderError(str(exc)) from None
+
+
+def _environment(root: Path | None) -> SandboxedEnvironment:
+    env = bounded_environment(
+        root,
+        builtin_templates(),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -368,9 +381,17 @@ def render(template_name: str, context: dict[str, Any], root: Path | None) -> st
     env = environment(root)
     try:
         template = env.get_template(template_name)
-        return template.render(**context)
-    except jinja2.TemplateNotFound:
-        raise RenderError(f"找不到模板 {template_name}") from None
+        with bounded():
+            return template.render(**context)
+    except jinja2.TemplateNotFound as exc:
+        # The name asked for: an {% include %} of a missing (or outside) file is named as such.
+        missing = escape_controls(str(exc.name or template_name))
+        where = "" if missing == template_name else f"（模板 {template_name} 中引用）"
+        raise RenderError(f"找不到模板 {missing}{where}") from None
+    except TEMPLATE_FAILURES as exc:
+        raise RenderError(
+            f"模板 {template_name} 第 {_template_line(exc)} 行出错：{_limit_text(exc)}"
+        ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(
             f"模板 {exc.filename or template_name} 第 {exc.lineno} 行语法错误：{exc.message}"
@@ -385,6 +406,17 @@ def render(template_name: str, context: dict[str, Any], root: Path | None) -> st
         raise RenderError(
             f"模板 {template_name} 第 {_template_line(exc)} 行出错：{type(exc).__name__}: {exc}"
         ) from None
+
+
+def _limit_text(exc: BaseException) -> str:
+    """A sandbox limit in Chinese; Python's own limits said as what they mean."""
+    if isinstance(exc, RecursionError):
+        return "递归过深（宏或 include 调用了自己？）"
+    if isinstance(exc, MemoryError):
+        return "内存不足（模板生成的内容过多）"
+    if isinstance(exc, OverflowError):
+        return "数值过大"
+    return str(exc)
 
 
 def _template_line(exc: BaseException) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from liushou.display import display_width
 from liushou.labels import class_label, grade_label, parse_class_key
 from liushou.load.model import Child, Repository, Settings, in_care
+from liushou.textsafe import mask_digits
 
 COLUMNS = (
     "序号",
@@ -47,7 +48,8 @@ _LANDLINE = re.compile(r"^(0\d{2,3}-?)\d{3,4}(\d{4})$")
 # 地区 or 盟.
 _MUNICIPALITY = re.compile(r"(?:北京|天津|上海|重庆)市?")
 _PROVINCE = re.compile(r"[^\d\s]{2,3}省|[^\d\s]{2,6}?自治区|新疆|西藏|内蒙古|广西|宁夏|香港|澳门")
-_CITY = re.compile(r"[^\d\s]{1,10}?(?:市|州(?!市)|地区|盟)")
+# The city's name holds no 县/区/镇/乡/村/路/街 (those come after it), and 市场 is a market.
+_CITY = re.compile(r"[^\d\s省市县区镇乡村路街]{1,10}?(?:市(?!场)|州(?!市)|地区|盟)")
 _PLACE_FALLBACK = 6  # characters kept of a work place written without 省/市
 # Leading characters that make Excel/WPS treat a cell as a formula (OWASP CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -123,10 +125,25 @@ def coarse_place(place: str | None) -> str:
 
 
 def neutralise(value: Any) -> Any:
-    """Prefix `'` to a text that a spreadsheet would run as a formula; other values unchanged."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """Prefix `'` to a text that a spreadsheet would run as a formula; other values unchanged.
+
+    Leading control characters and spaces do not hide a formula: spreadsheets (and openpyxl's
+    removal of illegal characters) drop them, and "\x01=1+1" would become "=1+1".
+    """
+    if isinstance(value, str) and (
+        value.startswith(_FORMULA_START) or value.lstrip(_INVISIBLE).startswith(_FORMULA_START)
+    ):
         return "'" + value
     return value
+
+
+_INVISIBLE = "".join(chr(c) for c in range(0x20)) + " \x7f\u3000"
+
+
+def shown_id(child_id: str, full: bool = False) -> str:
+    """A child's id for a roster or card: an ID number or phone typed as the id is masked
+    (its first three digits kept) unless `full`."""
+    return child_id if full else mask_digits(child_id)
 
 
 # ---------------------------------------------------------------------------- rows
@@ -224,7 +241,7 @@ def roster_rows(
         birth = child.get("birth_date")
         values = (
             number,
-            child.id,
+            shown_id(child.id, full),
             child.get("name") or "",
             child.get("gender") or "",
             birth if isinstance(birth, dt.date) else "",
@@ -372,7 +389,8 @@ def roster_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
                     cell.value = value
                     shown = str(value)
                 else:
-                    text = ILLEGAL_CHARACTERS_RE.sub("", neutralise(str(value)))
+                    # Illegal characters out first, so what is left is what gets neutralised.
+                    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
                     cell.value = text or None  # an empty string would be stored as a string
                     cell.number_format = "@"  # stays text when someone edits it
                     shown = text
@@ -496,7 +514,7 @@ def card_fields(
     left = get("left_behind.type") or ""
     span = _lines(("留守起始", get("left_behind.since")), ("留守结束", get("left_behind.until")))
     rows: list[tuple[str, list[str]]] = [
-        ("编号", [child.id]),
+        ("编号", [shown_id(child.id, full)]),
         ("姓名", [get("name") or ""]),
         ("性别", [get("gender") or ""]),
         ("出生日期", [_date_text(get("birth_date"))]),

@@ -7,14 +7,24 @@ result is stored under the digest of every file's bytes and, to answer an unchan
 without reading it, under every file's size and modification time, as git does: an edit that
 keeps both (and happens at least three seconds before the check began) would be missed, which
 is what `check --no-cache` is for. A cache that cannot be read or written is silently ignored.
+
+The cache is untrusted too (a CI cache restored from a pull request's run, a shared folder):
+entries are JSON of plain data, so loading one can never run code (`load_entry` is the only
+reader); folders are made 0700 and files 0600; a file not owned by the current user, or
+writable by group or others, or reached through a link, is ignored. `clear()` removes it all.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import errno
+import gc
 import hashlib
+import json
 import os
-import pickle
+import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +32,8 @@ from typing import Any
 import yaml
 
 from liushou import __version__
+from liushou.findings import Finding
+from liushou.load.model import Child
 
 
 def _code_version() -> str:
@@ -57,72 +69,262 @@ def cache_root() -> Path:
 _PART = 2000
 
 
+CHILDREN_FILE = "children.json"
+RESULT_FILE = "result.json"
+WRITTEN_FILE = "written.json"  # what liushou last wrote where (see cli._write)
+_OUR_FILES = (CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, "children.pkl", "result.pkl")
+
+
+def load_entry(path: Path) -> list[Any] | None:
+    """The only way a cache file is read: its JSON lines, or None when it is missing, broken,
+    reached through a link, not owned by the current user or writable by group or others.
+
+    JSON holds plain data only (no code runs while loading, unlike pickle).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not _trusted(info):
+                return None
+            return [_loads_line(line) for line in handle.read().splitlines() if line]
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def _trusted(info: os.stat_result) -> bool:
+    if not stat.S_ISREG(info.st_mode) and not stat.S_ISDIR(info.st_mode):
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _private_folder(folder: Path) -> None:
+    """Create `folder` (and any missing parent, such as the cache root) readable by the
+    current user only; an existing cache root of this user is made private too."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+    for path in (folder, folder.parent) if folder.parent == cache_root() else (folder,):
+        info = os.lstat(path)
+        owned = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+        if stat.S_ISLNK(info.st_mode) or not owned:
+            if path == folder:
+                raise OSError(errno.EACCES, "cache folder not private")
+            continue
+        if info.st_mode & 0o077:
+            os.chmod(path, 0o700)
+
+
+def _dumps(value: Any) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _loads_line(line: bytes) -> Any:
+    return json.loads(line.decode("utf-8", "surrogatepass"))
+
+
+# ---------------------------------------------------------------------------- plain data
+
+
+def _date_paths(value: Any, path: list, dates: list) -> None:
+    """Note in `dates` the key path of every date and datetime inside `value` (dicts, lists).
+
+    The values themselves are written by json.dumps (dates through _json_default): walking
+    only to find the dates, without copying anything, keeps encoding near pickle's speed.
+    """
+    items = value.items() if type(value) is dict else enumerate(value)
+    for key, item in items:
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None or kind is float:
+            continue
+        if kind is dict or kind is list or kind is tuple:
+            _date_paths(item, [*path, key], dates)
+        elif kind is dt.date:
+            dates.append([[*path, key], "d"])
+        elif kind is dt.datetime:
+            dates.append([[*path, key], "t"])
+        else:
+            raise TypeError(f"not plain data: {kind.__name__}")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+def _revive_dates(record: dict, dates: list) -> None:
+    for path, kind in dates:
+        holder: Any = record
+        for part in path[:-1]:
+            holder = holder[part]
+        text = holder[path[-1]]
+        holder[path[-1]] = (dt.datetime if kind == "t" else dt.date).fromisoformat(text)
+
+
+def encode_finding(f: Finding) -> list:
+    return [f.file, f.line, f.column, f.severity, f.code, f.message]
+
+
+def decode_finding(row: list) -> Finding:
+    file, line, column, severity, code, message = row
+    if not (isinstance(file, str) and isinstance(code, str) and isinstance(message, str)):
+        raise TypeError("not a finding")
+    return Finding(file, line, column, severity, code, message)
+
+
+def encode_parsed(parsed: tuple[Child | None, list[Finding]]) -> list:
+    """A parsed child file (child or None, findings) as JSON data."""
+    child, findings = parsed
+    encoded_child = None
+    if child is not None:
+        dates: list = []
+        record = child.record
+        _date_paths(record, [], dates)
+        positions = {key: list(where) for key, where in child.positions.items()}
+        gaps = list(child.archive_gaps) if child.archive_gaps is not None else None
+        encoded_child = [child.id, child.path, record, positions, gaps, dates]
+    return [encoded_child, [encode_finding(f) for f in findings]]
+
+
+def decode_parsed(data: list) -> tuple[Child | None, list[Finding]]:
+    encoded_child, findings = data
+    child = None
+    if encoded_child is not None:
+        child_id, path, record, positions, gaps, dates = encoded_child
+        if not (isinstance(child_id, str) and isinstance(record, dict)):
+            raise TypeError("not a child")
+        _revive_dates(record, dates)
+        child = Child(
+            child_id,
+            path,
+            record,
+            {key: tuple(where) for key, where in positions.items()},
+            tuple(gaps) if gaps is not None else None,
+        )
+    return child, [decode_finding(row) for row in findings]
+
+
+def encode_part(parsed: dict[str, tuple[str, Any]]) -> tuple[bytes, set[str]]:
+    """Entries {path: (digest, parsed)} as one JSON line, as the cache file stores them.
+
+    Returns:
+        The line, and the paths of entries left out because they are not plain data (their
+        files are parsed again next time).
+    """
+    part, left_out = {}, set()
+    for path, (digest, value) in parsed.items():
+        try:
+            part[path] = [digest, encode_parsed(value)]
+        except (TypeError, ValueError):
+            left_out.add(path)
+    try:
+        return _dumps(part), left_out
+    except (TypeError, ValueError):  # one odd entry: keep the others
+        kept = {}
+        for path, entry in part.items():
+            try:
+                _dumps(entry)
+                kept[path] = entry
+            except (TypeError, ValueError):
+                left_out.add(path)
+        return _dumps(kept), left_out
+
+
+def decode_part(blob: bytes) -> dict[str, tuple[str, Any]]:
+    """The entries of one line made by encode_part.
+
+    Raises:
+        ValueError, TypeError, KeyError, IndexError: the line is not such a line.
+    """
+    with _collector_paused():
+        return _decode_entries(_loads_line(blob))
+
+
+def _decode_entries(part: dict) -> dict[str, tuple[str, Any]]:
+    entries = {}
+    for path, (digest, value) in part.items():
+        if isinstance(digest, str):
+            entries[path] = (digest, decode_parsed(value))
+    return entries
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    # Hundreds of thousands of small objects, none of them garbage: the cyclic collector
+    # would walk them again and again (more than half the time of loading).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()  # they live as long as the run: never walked again
+            gc.enable()
+
+
 class Cache:
-    """Per-repository cache files: children.pkl and result.pkl."""
+    """Per-repository cache files: children.json, result.json and written.json."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.code_version = _code_version()
         self._children: dict[str, tuple[str, Any]] | None = None
         self._children_dirty = False
-        self._fresh: list[tuple[bytes, set[str]]] = []  # pickled parts from the workers
+        self._fresh: list[tuple[bytes, set[str]]] = []  # encoded parts from the workers
 
     @classmethod
     def for_repository(cls, root: Path) -> Cache:
         key = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
         return cls(cache_root() / key)
 
-    def _read(self, name: str) -> Any:
-        """The value stored under `name`, or None if missing, broken or from other code.
-
-        A file is the code version, then the value in one or more parts (dicts to merge, for
-        the children; see _write), each pickled on its own.
-        """
-        try:
-            with open(self.folder / name, "rb") as handle:
-                if pickle.load(handle) != self.code_version:
-                    return None
-                value = pickle.load(handle)
-                while isinstance(value, dict):
-                    try:
-                        value.update(pickle.load(handle))
-                    except EOFError:
-                        break
-                return value
-        except Exception:  # noqa: BLE001 - a missing or broken cache only costs time
+    def _read(self, name: str) -> list[Any] | None:
+        """The JSON lines stored under `name` after its code-version line, or None if missing,
+        broken, untrusted or from other code."""
+        lines = load_entry(self.folder / name)
+        if not lines or lines[0] != self.code_version:
             return None
+        return lines[1:]
 
-    def _write(self, name: str, value: Any, pickled_parts: list[bytes] = ()) -> None:
-        """Store `value`; a dict goes in parts, so the pickler's memo of every object it has
-        written (several times the data for 50,000 records) never holds more than a part."""
+    def _write(self, name: str, lines: list[bytes]) -> None:
+        """Store the code version and `lines` (each one JSON document) atomically, 0600."""
         tmp = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            _private_folder(self.folder)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")  # mode 0600
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(self.code_version, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                if isinstance(value, dict):
-                    items = list(value.items())
-                    for start in range(0, max(len(items), 1), _PART):
-                        part = dict(items[start : start + _PART])
-                        pickle.dump(part, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                    for blob in pickled_parts:  # dicts pickled elsewhere, merged on reading
-                        handle.write(blob)
-                else:
-                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(_dumps(self.code_version) + b"\n")
+                for line in lines:
+                    handle.write(line + b"\n")
             os.replace(tmp, self.folder / name)
+            tmp = None
         except OSError:
-            if tmp is not None:  # a full disk or a folder in the way: leave nothing behind
+            pass  # a full disk or a folder in the way: the cache only saves time
+        finally:
+            if tmp is not None:  # leave nothing behind, also on Ctrl-C
                 with contextlib.suppress(OSError):
                     os.remove(tmp)
 
     def _children_map(self) -> dict[str, tuple[str, Any]]:
         if self._children is None:
-            stored = self._read("children.pkl")
-            valid = isinstance(stored, dict) and all(
-                isinstance(entry, tuple) and len(entry) == 2 for entry in stored.values()
-            )
-            self._children = stored if valid else {}
+            self._children = {}
+            try:
+                with _collector_paused():
+                    for part in self._read(CHILDREN_FILE) or []:
+                        self._children.update(_decode_entries(part))
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+                self._children = {}  # the wrong shape: no entry at all
         return self._children
 
     def child_digest(self, path: str) -> str | None:
@@ -136,14 +338,16 @@ class Cache:
             return entry[1]
         return None
 
-    def add_children_part(self, blob: bytes) -> dict[str, tuple[str, Any]]:
-        """Take entries a worker pickled, {path: (digest, value)}; the bytes are stored as
-        they are when the cache is saved, so no entry is pickled twice.
+    def add_children_part(
+        self, part: dict[str, tuple[str, Any]], blob: bytes
+    ) -> dict[str, tuple[str, Any]]:
+        """Take entries a worker parsed, {path: (digest, value)}, with their encoding (see
+        encode_part); the bytes are stored as they are when the cache is saved, so no entry
+        is encoded twice.
 
         Returns:
             The entries.
         """
-        part = pickle.loads(blob)
         if part:
             self._children_map().update(part)
             self._fresh.append((blob, set(part)))
@@ -152,22 +356,24 @@ class Cache:
 
     def get_result(self, key: str) -> Any:
         """The stored result of a whole check, if it was stored under `key`."""
-        entry = self._read("result.pkl")
+        lines = self._read(RESULT_FILE)
         # A file of the right format but the wrong shape (hand-edited, or another tool's) is
         # simply no entry.
-        if (
-            isinstance(entry, tuple)
-            and len(entry) == 2
-            and isinstance(entry[0], set)
-            and key in entry[0]
-            and isinstance(entry[1], tuple)
-            and len(entry[1]) == 3
-        ):
-            return entry[1]
-        return None
+        try:
+            keys, findings, children, logs = lines[0]
+            if key not in keys or not isinstance(children, int) or not isinstance(logs, int):
+                return None
+            return [decode_finding(row) for row in findings], children, logs
+        except (TypeError, ValueError, IndexError, AttributeError):
+            return None
 
     def put_result(self, keys: tuple[str, ...], value: Any) -> None:
-        self._write("result.pkl", (set(keys), value))
+        try:
+            findings, children, logs = value
+            line = _dumps([list(keys), [encode_finding(f) for f in findings], children, logs])
+        except (TypeError, ValueError, AttributeError):  # not a result: stored as no entry
+            line = _dumps([list(keys), None])
+        self._write(RESULT_FILE, [line])
 
     def save(self) -> None:
         """Write the child entries if any changed; entries of deleted files are dropped."""
@@ -177,7 +383,7 @@ class Cache:
         fresh = [(blob, paths) for blob, paths in self._fresh if paths <= children.keys()]
         in_fresh = set().union(*(paths for _, paths in fresh)) if fresh else set()
         older = {path: entry for path, entry in children.items() if path not in in_fresh}
-        self._write("children.pkl", older, [blob for blob, _ in fresh])
+        self._write(CHILDREN_FILE, [encode_part(older)[0]] + [blob for blob, _ in fresh])
         self._children_dirty = False
         self._fresh = []
 
@@ -186,3 +392,69 @@ class Cache:
         for path in [p for p in children if p not in keep]:
             del children[path]
             self._children_dirty = True
+
+    # ------------------------------------------------------------------ what liushou wrote
+
+    def written_digest(self, path: Path) -> str | None:
+        """The digest of the bytes liushou last wrote to `path`, if it remembers writing it."""
+        lines = load_entry(self.folder / WRITTEN_FILE)
+        try:
+            if lines and lines[0] == _WRITTEN_VERSION:
+                value = lines[1].get(os.path.abspath(path))
+                return value if isinstance(value, str) else None
+        except (IndexError, AttributeError):
+            pass
+        return None
+
+    def note_written(self, path: Path, data: bytes) -> None:
+        """Remember that liushou wrote `data` to `path` (so it may replace it unasked)."""
+        lines = load_entry(self.folder / WRITTEN_FILE)
+        known: dict[str, str] = {}
+        if lines and len(lines) > 1 and lines[0] == _WRITTEN_VERSION and isinstance(lines[1], dict):
+            known = lines[1]
+        known[os.path.abspath(path)] = digest(data)
+        saved, self.code_version = self.code_version, _WRITTEN_VERSION
+        try:
+            self._write(WRITTEN_FILE, [_dumps(known)])
+        finally:
+            self.code_version = saved
+
+
+_WRITTEN_VERSION = "written-1"
+_FOLDER_NAME = re.compile(r"[0-9a-f]{16}")
+
+
+def clear(root: Path | None = None) -> int:
+    """Remove liushou's cache: one repository's entries (`root`), or every repository's.
+
+    Only files liushou makes are removed, and no link is followed, so a cache folder set by
+    mistake to a folder of other files loses nothing else.
+
+    Returns:
+        The number of files removed.
+    """
+    base = cache_root()
+    if root is not None:
+        folders = [Cache.for_repository(root).folder]
+    else:
+        try:
+            folders = [base / e.name for e in os.scandir(base) if _FOLDER_NAME.fullmatch(e.name)]
+        except OSError:
+            return 0
+    removed = 0
+    for folder in folders:
+        try:
+            if folder.is_symlink() or not folder.is_dir():
+                continue
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name in _OUR_FILES or entry.name.endswith(".tmp"):
+                if entry.is_file(follow_symlinks=False) or entry.is_symlink():
+                    with contextlib.suppress(OSError):
+                        os.remove(entry.path)
+                        removed += 1
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return removed

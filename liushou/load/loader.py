@@ -10,19 +10,22 @@ on more than one file, or on today's date, is recomputed on every run.
 from __future__ import annotations
 
 import concurrent.futures
+import errno
+import functools
 import multiprocessing
 import os
-import pickle
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from liushou import fsguard
 from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.settings import SETTINGS_FILE, check_where_columns
-from liushou.load.yamlsource import parse_yaml
+from liushou.load.yamlsource import capped, parse_yaml
 from liushou.logspec import LOG_NAMES
 
 Progress = Callable[[str, int, int], None]
@@ -31,6 +34,11 @@ Parsed = tuple[Child | None, list[Finding]]
 # Below this many child files, starting worker processes costs more than it saves.
 _PARALLEL_FROM = 2000
 _CHUNK = 500
+# Limits on one file: a child record is a few kilobytes, a county's talks a few hundred MB.
+CHILD_FILE_LIMIT = 1 << 20
+LOG_FILE_LIMIT = 1 << 30
+# What a refused path becomes: a link out of the repository, a loop, an unreadable folder.
+_REFUSED_CODES = {fsguard.OUTSIDE: "LS014", fsguard.LOOP: "LS015", fsguard.UNREADABLE: "LS016"}
 
 
 @dataclass
@@ -50,6 +58,9 @@ class SourceFiles:
     unknown_logs: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     closed: dict[str, str] = field(default_factory=dict)  # closed/<T>.yaml -> digest of its bytes
+    # (display path, fsguard reason) of every link refused and folder that could not be read
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    too_large: list[tuple[str, int]] = field(default_factory=list)  # (display path, size)
 
 
 @dataclass
@@ -68,13 +79,15 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
     """
     found = []
     skip = len(str(root)) + 1
-    paths = _child_paths(root) + _log_paths(root) + _closed_paths(root)
-    for path in paths + [str(root / SETTINGS_FILE)]:
+    children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
+    for path in children.files + logs.files + closed.files + [str(root / SETTINGS_FILE)]:
         try:
             info = os.stat(path)
         except OSError:
             continue
         found.append((path[skip:], info.st_size, info.st_mtime_ns))
+    # A refused link or folder is part of the answer: a change to one must change the key.
+    found += [(path[skip:], -1, reason) for path, reason in children.problems + logs.problems]
     return found
 
 
@@ -85,27 +98,38 @@ def read_sources(root: Path) -> SourceFiles:
         SettingsError: liushou.yaml cannot be read.
     """
     try:
-        settings = (root / SETTINGS_FILE).read_bytes()
+        settings = fsguard.safe_read_bytes(root, root / SETTINGS_FILE, LOG_FILE_LIMIT)
+    except fsguard.Refused as error:
+        from liushou.load.settings import SettingsError
+
+        reason = fsguard.LOOP if error.errno == errno.ELOOP else fsguard.OUTSIDE
+        code = _REFUSED_CODES[reason]
+        raise SettingsError([finding(code, SETTINGS_FILE, 1, name=SETTINGS_FILE)]) from None
     except OSError:
         from liushou.load.settings import SettingsError
 
         raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
     sources = SourceFiles(root, settings)
     skip = len(str(root)) + 1
-    for path in _child_paths(root):
+    children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
+    for path, reason in children.problems + logs.problems + closed.problems:
+        sources.refused.append((_display(path[skip:]), reason))
+    for path in children.files:
         sources.children[_display(path[skip:])] = path
-    for path in _log_paths(root):
+    for path in logs.files:
         rel = _display(path[skip:])
         stem, suffix = os.path.splitext(os.path.basename(path))
         if stem not in LOG_NAMES or suffix.lower() != ".csv" or stem in sources.log_files:
             sources.unknown_logs.append(rel)
             continue
         try:
-            sources.logs[stem] = cache_mod.digest(_read(path))
+            sources.logs[stem] = cache_mod.digest(_read_log(path))
             sources.log_files[stem] = rel
+        except fsguard.TooLarge as error:
+            sources.too_large.append((rel, error.size))
         except OSError:
             sources.unreadable.append(rel)
-    for path in _closed_paths(root):
+    for path in closed.files:
         try:
             sources.closed[_display(path[skip:])] = cache_mod.digest(_read(path))
         except OSError:
@@ -121,6 +145,8 @@ def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
     parts += [f"{p}\0{d}" for p, d in sorted(sources.closed.items())]
     parts += [f"{p}\0unknown" for p in sources.unknown_logs]
     parts += [f"{p}\0unreadable" for p in sources.unreadable]
+    parts += [f"{p}\0{reason}" for p, reason in sources.refused]
+    parts += [f"{p}\0large{size}" for p, size in sources.too_large]
     parts += list(extra)
     return cache_mod.digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
@@ -158,22 +184,32 @@ def load_children(
     workers = min(os.cpu_count() or 1, 4)
     if total >= _PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            # Start the workers before the cache's entries are loaded: a forked worker maps
-            # its parent's heap, which would then count once per worker in the tree's memory.
-            pool.submit(int).result()
-            outcomes = pool.map(_work, chunked())
-            if meanwhile:
-                meanwhile()
-            for outcome in outcomes:
-                done += _collect(outcome, result, store)
-                if progress:
-                    progress("children", done, total)
+        # Ctrl-C reaches every process of the terminal: the workers leave it to the main
+        # process, which stops them (no traceback from each worker, no waiting for them).
+        with concurrent.futures.ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_ignore_interrupt
+        ) as pool:
+            try:
+                # Start the workers before the cache's entries are loaded: a forked worker
+                # maps its parent's heap, which would then count once per worker in the tree.
+                pool.submit(int).result()
+                outcomes = pool.map(functools.partial(_work, encode=store is not None), chunked())
+                if meanwhile:
+                    meanwhile()
+                for outcome in outcomes:
+                    done += _collect(outcome, result, store)
+                    if progress:
+                        progress("children", done, total)
+            except BaseException:  # Ctrl-C (entry.Interrupted) or a failure: stop the workers
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         if meanwhile:
             meanwhile()
         for chunk in chunked():
-            done += _collect(_work(chunk), result, store)
+            done += _collect(_work(chunk, store is not None), result, store)
             if progress:
                 progress("children", done, total)
     if store is not None:
@@ -181,26 +217,47 @@ def load_children(
     return result
 
 
-def _work(items: list[tuple[str, str, str | None]]) -> tuple[dict[str, str | None], bytes]:
-    """A worker's share: each file's digest (None if unreadable), and the pickled entries
-    {path: (digest, parsed)} of the files it parsed, which the cache stores as they are."""
+def _ignore_interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _work(
+    items: list[tuple[str, str, str | None]], encode: bool = True
+) -> tuple[dict[str, str | None], bytes, dict]:
+    """A worker's share: each file's digest (None if unreadable), and the entries
+    {path: (digest, parsed)} of the files it parsed as the JSON line the cache stores (plus,
+    as they are, the rare entries that are not plain data)."""
     digests: dict[str, str | None] = {}
     parsed: dict[str, tuple[str, Parsed]] = {}
     for rel, path, known in items:
         try:
             data = _read(path)
+        except fsguard.TooLarge as error:
+            # Not read, so keyed on its size: the finding is cached like a parse.
+            digest = digests[rel] = f"large-{error.size}"
+            if digest != known:
+                parsed[rel] = (digest, (None, [_too_large(rel, error.size, CHILD_FILE_LIMIT)]))
+            continue
         except OSError:
             digests[rel] = None
             continue
         digest = digests[rel] = cache_mod.digest(data)
         if digest != known:
             parsed[rel] = (digest, parse_child_file(rel, data))
-    return digests, pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL)
+    # Encoded here, in parallel: the main process decodes the line (faster than unpickling
+    # the objects) and the cache stores it as it is.
+    if not encode or not parsed:  # no cache to store them in
+        return digests, b"{}", parsed
+    blob, left_out = cache_mod.encode_part(parsed)
+    return digests, blob, {path: parsed[path] for path in left_out}
 
 
 def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
-    digests, blob = outcome
-    fresh = store.add_children_part(blob) if store else pickle.loads(blob)
+    digests, blob, left_out = outcome
+    fresh = cache_mod.decode_part(blob)
+    if store is not None:
+        store.add_children_part(fresh, blob)
+    fresh.update(left_out)
     for rel, digest in digests.items():
         result.digests[rel] = digest
         if digest is None:
@@ -222,7 +279,7 @@ def parse_child_file(path: str, data: bytes) -> Parsed:
     Returns:
         (child or None, findings).
     """
-    parsed = parse_yaml(data, path)
+    parsed = capped(parse_yaml(data, path), path)
     child, findings = validate_child(parsed, path, Path(path).stem)
     return child, parsed.findings + findings
 
@@ -255,7 +312,10 @@ def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) ->
     for name, rel in sources.log_files.items():
         keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
         try:
-            data = _read(str(sources.root / rel))
+            data = _read_log(str(sources.root / rel))
+        except fsguard.TooLarge as error:
+            logs.findings.append(_too_large(rel, error.size, LOG_FILE_LIMIT))
+            continue
         except OSError:
             logs.findings.append(finding("LS013", rel, 1))
             continue
@@ -301,6 +361,10 @@ def assemble(
     """
     repo = Repository(sources.root, settings)
     findings = [finding("LS013", path, 1) for path in sources.unreadable]
+    findings += [
+        finding(_REFUSED_CODES[reason], path, 1, name=path) for path, reason in sources.refused
+    ]
+    findings += [_too_large(path, size, LOG_FILE_LIMIT) for path, size in sources.too_large]
     known = "、".join(f"{n}.csv" for n in LOG_NAMES)
     findings += [
         finding("LS012", path, 1, name=Path(path).name, known=known)
@@ -327,42 +391,25 @@ def assemble(
     return repo, findings
 
 
-def _child_paths(root: Path) -> list[str]:
-    paths: list[str] = []
-    stack = [str(root / "children")]
-    while stack:
-        try:
-            entries = list(os.scandir(stack.pop()))
-        except OSError:  # missing, unreadable, or not a folder
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            elif entry.name.lower().endswith((".yaml", ".yml")) and entry.is_file():
-                paths.append(entry.path)
-    return sorted(paths)
+def _child_paths(root: Path) -> fsguard.Scan:
+    return fsguard.scan(root, str(root / "children"), (".yaml", ".yml"))
 
 
-def _closed_paths(root: Path) -> list[str]:
+def _log_paths(root: Path) -> fsguard.Scan:
+    return fsguard.scan(root, str(root / "logs"), (".csv",), recursive=False, skip_hidden=False)
+
+
+def _closed_paths(root: Path) -> fsguard.Scan:
     """The closing records closed/<T>.yaml (SPEC §10 close), whose seals the check reads."""
-    try:
-        return sorted(
-            entry.path
-            for entry in os.scandir(root / "closed")
-            if entry.name.endswith(".yaml") and not entry.name.startswith(".")
-        )
-    except OSError:
-        return []
+    return fsguard.scan(root, str(root / "closed"), (".yaml",), recursive=False)
 
 
-def _log_paths(root: Path) -> list[str]:
-    try:
-        entries = list(os.scandir(root / "logs"))
-    except OSError:
-        return []
-    return sorted(e.path for e in entries if e.name.lower().endswith(".csv") and e.is_file())
+def _too_large(rel: str, size: int, limit: int) -> Finding:
+    return finding("LS017", rel, 1, size=_megabytes(size), limit=_megabytes(limit))
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB" if size >= 1 << 20 else f"{size} 字节"
 
 
 def _display(rel: str) -> str:
@@ -378,5 +425,9 @@ def _display(rel: str) -> str:
 
 
 def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    # The scan already applied the read policy to every folder and link on the way.
+    return fsguard.read_limited(path, CHILD_FILE_LIMIT)
+
+
+def _read_log(path: str) -> bytes:
+    return fsguard.read_limited(path, LOG_FILE_LIMIT)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +98,11 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     if fast is not None:
         out.value, out.positions = fast
         return out
+    if "\\u" in text or "\\U" in text:
+        # A lone surrogate escape ("\udc80") is no character at all: read it as U+FFFD, an
+        # escape of the same length, so a key holding one is an unknown field (LS104), a value
+        # an ordinary wrong value, and every position stays where it was.
+        text = _SURROGATE_ESCAPE.sub(_replace_surrogate, text)
     tab_lines = _tab_indented_lines(text) if "\t" in text else []
     for line in tab_lines:
         out.findings.append(finding("LS004", file, line, 1))
@@ -139,6 +145,30 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
         out.findings.append(finding("LS002", file, _line(exc.mark), _col(exc.mark), detail=exc.why))
         out.value = None
     return out
+
+
+# A child record has a few dozen keys; beyond this many it is not a record, and checking each
+# key (with a did-you-mean search for every unknown one) would take minutes.
+MAX_KEYS = 2000
+
+
+def capped(out: ParsedYaml, file: str) -> ParsedYaml:
+    """`out`, or no value and an LS019 finding when it holds more than MAX_KEYS keys and
+    list items (for a child record; liushou.yaml may list thousands of staff)."""
+    if out.value is not None and len(out.positions) > MAX_KEYS:
+        out.findings.append(finding("LS019", file, 1, limit=MAX_KEYS))
+        out.value, out.positions, out.invalid = None, {}, {}
+    return out
+
+
+_SURROGATE_ESCAPE = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\(u[dD][89a-fA-F][0-9a-fA-F]{2}|U0000[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+
+
+def _replace_surrogate(match: re.Match) -> str:
+    escape = match.group(2)
+    return match.group(1) + ("\\ufffd" if escape[0] == "u" else "\\U0000fffd")
 
 
 class _TooComplex(Exception):

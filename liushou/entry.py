@@ -1,0 +1,37 @@
+"""The console entry point: Ctrl-C at any moment, even while the libraries import, is one line.
+
+`liushou` (pyproject's console script) starts here rather than in cli.py, because importing
+cli.py loads Typer, pandas and the rest, which takes most of a second; a Ctrl-C then would
+otherwise print a Python traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+INTERRUPTED = "已中断（Ctrl-C）：没有写入不完整的文件。"
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler instead of KeyboardInterrupt: Click turns a
+    KeyboardInterrupt into "Aborted!" and exit 1, but lets this reach cli.run (exit 130).
+    Cleanups (`finally`, `except BaseException`) run for it as for any exception."""
+
+
+def on_interrupt(signum, frame) -> None:  # noqa: ARG001 - the signal module's signature
+    raise Interrupted()
+
+
+def run() -> None:
+    """Import the command line and run it; exit 130 with one Chinese line on Ctrl-C."""
+    try:
+        from .cli import run as run_cli
+    except KeyboardInterrupt:
+        try:
+            print(INTERRUPTED, file=sys.stderr)
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os._exit(130)
+    run_cli()
