@@ -14,6 +14,7 @@ from liushou import __version__
 from liushou.api import UsageError, load
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
+from liushou.cli import zh  # noqa: F401 - installs Chinese for Typer's and Click's own words
 from liushou.documents.output import STDOUT, Document
 from liushou.findings import ERROR
 from liushou.load.loader import Progress
@@ -74,13 +75,22 @@ def main(
 
 
 TODAY_OPTION = typer.Option(None, "--today", hidden=True, help="同全局选项 --today。")
+REPO_OPTION = typer.Option(
+    None,
+    "-C",
+    "--repo",
+    help="学校数据仓库所在目录（默认：当前目录或其上级）。",
+    show_default=False,
+)
 
 
-def apply_today(ctx: typer.Context, today: str | None) -> Options:
-    """Accept --today after the command name too (`liushou check --today ...`)."""
-    opts: Options = ctx.obj
-    if today is not None:
-        opts = Options(opts.repo, _parse_date(today))
+def apply_today(ctx: typer.Context, today: str | None, repo: Path | None = None) -> Options:
+    """Accept --today and -C after the command name too (`liushou check -C 学校 --today ...`)."""
+    opts: Options = ctx.find_root().obj or Options(Path("."), None)
+    if today is not None or repo is not None:
+        opts = Options(repo if repo is not None else opts.repo, opts._today)
+        if today is not None:
+            opts = Options(opts.repo, _parse_date(today))
     return opts
 
 

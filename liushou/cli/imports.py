@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from liushou.cli.common import TODAY_OPTION, app, settings_failure
+from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, settings_failure
 from liushou.cli.common import apply_today as _apply_today
 from liushou.cli.common import fail as _fail
 from liushou.edit.importing import (
@@ -55,13 +55,14 @@ def import_roster(
     ),
     write: bool = WRITE_OPTION,
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """导入花名册：新建儿童档案，更新已有档案中变化的字段。
 
     按学号匹配已有档案，没有学号时按身份证号，再按姓名加出生日期。退出码：0 全部可导入，
     1 有的行被拒绝（其余行照常导入），2 文件无法读取或用法错误。
     """
-    opts = _apply_today(ctx, today)
+    opts = _apply_today(ctx, today, repo)
     try:
         table = read_roster(file, sheet)
     except SheetError as error:
@@ -84,13 +85,14 @@ def import_log(
     file: Path = typer.Argument(..., help="记录表文件：.xlsx、.xls 或 .csv（UTF-8 或 GB18030）。"),
     write: bool = WRITE_OPTION,
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """导入工作记录（谈心、家访、家校联系……），追加到 logs/<LOG>.csv。
 
     已导入过的行（各列都与已有的一行相同）自动跳过，重复导入同一文件不会重复写入。
     退出码同 import roster。
     """
-    opts = _apply_today(ctx, today)
+    opts = _apply_today(ctx, today, repo)
     try:
         table = read_log_sheet(log, file)
     except (SheetError, LogNameError) as error:

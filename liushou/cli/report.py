@@ -8,6 +8,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    REPO_OPTION,
     TODAY_OPTION,
     app,
     apply_today,
@@ -39,10 +40,11 @@ def report(
         False, "--internal", help="附上各帮扶教师的完成情况（校内附件，不报送上级）。"
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
     choice(fmt, REPORT_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
     with library_errors():
         document = api.report(repo, term_name, opts.today, fmt, with_names, internal)
@@ -63,10 +65,11 @@ def plan(
         help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
     choice(fmt, PLAN_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
     with library_errors():
         document = api.plan(repo, term_name, opts.today, fmt)

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import typer
 
-from liushou.cli.common import app, choice, library_errors, write_document
+from liushou.cli.common import (
+    REPO_OPTION,
+    app,
+    apply_today,
+    choice,
+    library_errors,
+    write_document,
+)
 from liushou.documents.output import ROLLUP_WRITERS
 from liushou.figures.rollup import DEFAULT_NAME, load_reports, rollup
 from liushou.terms import parse_term_name
@@ -52,6 +59,7 @@ def rollup_command(
     output: Path = typer.Option(
         None, "-o", "--output", help="输出文件；- 表示标准输出。", show_default=False
     ),
+    repo: Path = REPO_OPTION,
 ) -> None:
     choice(fmt, ROLLUP_WRITERS)
     if term is not None:
@@ -79,7 +87,7 @@ def rollup_command(
         err=True,
     )
     # School templates (templates/ under -C) override the built-in county templates.
-    root = ctx.obj.repo if ctx.obj is not None else Path(".")
+    root = apply_today(ctx, None, repo).repo
     with library_errors():
         document = ROLLUP_WRITERS[fmt](figures, root)
     write_document(document, output, Path("."))
