@@ -34,9 +34,9 @@ def test_example_passes_check():
     assert {f["code"] for f in doc["findings"]} == {"LS303", "LS310", "LS312", "LS313"}
 
 
-def test_clean_repository_prints_nothing(tmp_path):
+def test_clean_repository_prints_one_line(tmp_path):
     result = run("-C", str(write_repo(tmp_path)), "check")
-    assert (result.exit_code, result.output) == (0, "")
+    assert (result.exit_code, result.output) == (0, "检查通过：1 份儿童档案，0 个日志文件\n")
 
 
 def test_errors_exit_1_with_file_line_and_masked_excerpt(tmp_path):

@@ -119,12 +119,14 @@ class TextReporter:
                     else:
                         pad = _display_width(source[: f.column - 1])
                     self.out.write(f"  {gutter} | {' ' * pad}^\n")
-        if self.result.findings:
-            r = self.result
+        r = self.result
+        if r.findings:
             self.out.write(
                 f"共 {r.errors} 个错误，{r.warnings} 个警告"
                 f"（{r.children} 份儿童档案，{r.logs} 个日志文件）\n"
             )
+        else:
+            self.out.write(f"检查通过：{r.children} 份儿童档案，{r.logs} 个日志文件\n")
 
 
 class JsonReporter:

@@ -39,7 +39,10 @@ def check(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。"""
+    """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。
+
+    例：liushou check　　liushou check --format json --strict
+    """
     choice(fmt, REPORTER_BY_NAME)
     opts = apply_today(ctx, today, repo)
     try:

@@ -22,7 +22,6 @@ from liushou.load.model import Repository
 from liushou.load.settings import SettingsError, find_root
 
 app = typer.Typer(
-    help="留守儿童关爱工作记录的检查与学期报告工具。",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -70,7 +69,10 @@ def main(
         False, "--version", callback=_version, is_eager=True, help="显示版本后退出。"
     ),
 ) -> None:
-    """留守儿童关爱工作记录的检查与学期报告工具。"""
+    """留守儿童关爱工作记录的检查与学期报告工具。
+
+    例：liushou check　　liushou -C 学校数据 report --term 2015-autumn
+    """
     ctx.obj = Options(repo, _parse_date(today))
 
 

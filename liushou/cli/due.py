@@ -41,7 +41,10 @@ def due(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """列出今天的待办：本期待完成、上期未完成和紧急事项（无人监护、突发事件未按时通报）。"""
+    """列出今天的待办：本期待完成、上期未完成和紧急事项（无人监护、突发事件未按时通报）。
+
+    例：liushou due --mentor 李老师 --format docx
+    """
     choice(fmt, DUE_WRITERS)
     opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)

@@ -30,7 +30,8 @@ from liushou.load.settings import SettingsError
 from liushou.logspec import LOGS
 
 import_app = typer.Typer(
-    help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。",
+    help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。"
+    "\n\n例：liushou import roster 花名册.xlsx　　liushou import log talks 谈心记录.xlsx --write",
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
@@ -61,6 +62,8 @@ def import_roster(
 
     按学号匹配已有档案，没有学号时按身份证号，再按姓名加出生日期。退出码：0 全部可导入，
     1 有的行被拒绝（其余行照常导入），2 文件无法读取或用法错误。
+
+    例：liushou import roster 花名册.xlsx --write
     """
     opts = _apply_today(ctx, today, repo)
     try:
@@ -91,6 +94,8 @@ def import_log(
 
     已导入过的行（各列都与已有的一行相同）自动跳过，重复导入同一文件不会重复写入。
     退出码同 import roster。
+
+    例：liushou import log talks 谈心记录.xlsx --write
     """
     opts = _apply_today(ctx, today, repo)
     try:

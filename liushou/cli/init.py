@@ -22,7 +22,10 @@ def init(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """新建学校的数据仓库：liushou.yaml、children/、带表头的日志和自动检查（CI）文件。"""
+    """新建学校的数据仓库：liushou.yaml、children/、带表头的日志和自动检查（CI）文件。
+
+    例：liushou init 红星小学 --school 东岭镇红星小学
+    """
     opts = apply_today(ctx, today, repo)
     names = [n for n in re.split(r"[,，、;；\s]+", staff or "") if n]
     with library_errors():

@@ -47,8 +47,7 @@ def new(
 ) -> None:
     """新建一名留守儿童的档案：children/年级/班/编号.yaml，含全部字段和中文注释，未知项留空。
 
-    例：liushou new 2015-302-07 --name 王小明 --gender 男 --birth-date 2008-03-04 --grade 3
-    --class 2 --type 父母均外出 --guardianship 隔代监护 --mentor 李红
+    例：liushou new 2015-302-07 --name 王小明 --gender 男 --birth-date 2008-03-04 --grade 3 --class 2 --type 父母均外出 --guardianship 隔代监护 --mentor 李红
     """
     opts = apply_today(ctx, today, repo)
     fields = {

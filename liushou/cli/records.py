@@ -31,7 +31,10 @@ def history(
     ),
     repo: Path = REPO_OPTION,
 ) -> None:
-    """查看一名儿童档案在 git 中的修改历史：每次提交的日期、作者、改动的字段和新增的日志行。"""
+    """查看一名儿童档案在 git 中的修改历史：每次提交的日期、作者、改动的字段和新增的日志行。
+
+    例：liushou history 2015-302-07
+    """
     from liushou.records.history import child_history, history_text
 
     root = repo_root(apply_today(ctx, None, repo))
@@ -51,7 +54,10 @@ def close(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。"""
+    """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。
+
+    例：liushou close --term 2015-autumn
+    """
     from liushou.records.closing import close_term, reopen_term  # pandas: only when used
 
     opts = apply_today(ctx, today, repo)
@@ -90,7 +96,10 @@ def promote(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。"""
+    """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。
+
+    例：liushou promote　　liushou promote --write
+    """
     from liushou.records.promote import apply_promotion, plan_promotion, plan_text
 
     opts = apply_today(ctx, today, repo)

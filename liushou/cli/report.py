@@ -42,7 +42,10 @@ def report(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
+    """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。
+
+    例：liushou report --term 2015-autumn --format docx
+    """
     choice(fmt, REPORT_WRITERS)
     opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
@@ -67,7 +70,10 @@ def plan(
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
-    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
+    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。
+
+    例：liushou plan --term 2016-spring --format docx
+    """
     choice(fmt, PLAN_WRITERS)
     opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)

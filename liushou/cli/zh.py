@@ -47,6 +47,7 @@ RICH_CONSTANTS = {
 }
 
 TYPE_NAMES = {"str": "文本", "int": "整数", "float": "数字", "path": "路径", "Path": "路径"}
+TYPE_WORDS = re.compile(r"\b(str|int|float|path|Path|list)\b")
 
 # Click's error sentences, in the order tried; each is applied at most once.
 ERRORS = [
@@ -76,6 +77,23 @@ def translate(message: str) -> str:
     return message
 
 
+def _display_type(display_type_rich):
+    """A parameter's type in help: none for a flag, `<路径>` for `<path>`, `<路径>...` for a list."""
+
+    def display_type_zh(self, ctx):
+        if getattr(self, "is_flag", False):
+            return None
+        shown = display_type_rich(self, ctx)
+        if not isinstance(shown, str):
+            return shown
+        listed = re.fullmatch(r"<list\[(\w+)\]>", shown)
+        if listed:
+            shown = f"<{listed.group(1)}>..."
+        return TYPE_WORDS.sub(lambda m: TYPE_NAMES.get(m.group(1), m.group(1)), shown)
+
+    return display_type_zh
+
+
 def _install() -> None:
     for name, value in RICH_CONSTANTS.items():
         setattr(rich_utils, name, value)
@@ -99,17 +117,8 @@ def _install() -> None:
 
     _click.Command.get_help_option = get_help_option_zh
 
-    display_type_rich = core.TyperOption.display_type_rich
-
-    def display_type_zh(self, ctx):
-        if self.is_flag:
-            return None
-        shown = display_type_rich(self, ctx)
-        if isinstance(shown, str) and shown.startswith("<") and shown.endswith(">"):
-            return f"<{TYPE_NAMES.get(shown[1:-1], shown[1:-1])}>"
-        return shown
-
-    core.TyperOption.display_type_rich = display_type_zh
+    for cls in (core.TyperOption, core.TyperArgument):
+        cls.display_type_rich = _display_type(cls.display_type_rich)
 
     rich_format_error = rich_utils.rich_format_error
 
