@@ -12,7 +12,7 @@ from typing import TextIO
 from liushou import __version__
 from liushou.check.result import CheckResult
 from liushou.findings import CATALOGUE, ERROR, Finding
-from liushou.logspec import FREE_TEXT, LOGS
+from liushou.logspec import FREE_TEXT, LOGS, canonical_header
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
@@ -69,7 +69,7 @@ def mask_excerpt(line: str, csv_header: str | None = None) -> str:
 
 def _mask_csv_cells(line: str, header_line: str) -> str:
     try:
-        header = [cell.strip() for cell in next(csv.reader([header_line]), [])]
+        header = canonical_header(next(csv.reader([header_line]), []))
         cells = next(csv.reader([line]), [])
     except csv.Error:
         return "…"
