@@ -189,7 +189,8 @@ def _check_frame(
         if excel.any() and not excel_seen:
             excel_seen = True
             line = int(frame.loc[excel, "_line"].iloc[0])
-            example = "2015/9/1 8:30" if with_time else "2015/9/1"
+            # The form actually found (a date, never a personal value: it parsed as one).
+            example = str(frame.loc[excel, column].iloc[0]).strip()
             findings.append(
                 finding("LS403", file, line, column_no[column], column=column, example=example)
             )
