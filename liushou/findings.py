@@ -33,7 +33,9 @@ _CODES = [
         "LS008",
         WARNING,
         "非 UTF-8 编码",
-        "文件以 {encoding} 编码保存，已正确读取；建议另存为 UTF-8",
+        "文件以 {encoding} 编码保存，已正确读取；建议另存为 UTF-8："
+        "在 WPS 或 Excel 中选“另存为”，文件类型选“CSV UTF-8（逗号分隔）”"
+        "（YAML 文件可用记事本“另存为”，编码选 UTF-8）",
     ),
     Code("LS009", ERROR, "CSV 行格式错误", "{detail}"),
     Code("LS010", ERROR, "缺少必需列", "缺少必需列 {column}（需要：{required}）"),
@@ -52,7 +54,7 @@ _CODES = [
     Code("LS104", ERROR, "未知字段", "未知字段 {field}{hint}"),
     Code("LS105", ERROR, "编号与文件名不符", "id 应与文件名 {stem} 一致"),
     Code("LS106", ERROR, "编号重复", "id {id} 已在 {other} 中使用"),
-    Code("LS107", ERROR, "日期无效", "字段 {field} 不是有效日期，应写成 YYYY-MM-DD"),
+    Code("LS107", ERROR, "日期无效", "字段 {field} 不是有效日期，应写成 YYYY-MM-DD{hint}"),
     Code(
         "LS108",
         ERROR,

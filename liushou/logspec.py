@@ -20,6 +20,38 @@ RowRule = Callable[["pd.DataFrame", "LogSpec"], list[tuple["pd.Series", str, str
 
 EVERYONE = "全体"  # participants of an activity for every child in care that day
 
+# Chinese header names (SPEC §4, the `import log` table of §10) -> the column they mean. A log's
+# header is read through this table, so 日期,学号,教师 is the same file as date,child_id,staff;
+# each column keeps its place, so findings still name the file's real column numbers.
+HEADER_ALIASES: dict[str, str] = {
+    "日期": "date",
+    "学号": "child_id",
+    "编号": "child_id",
+    "教师": "staff",
+    "谈心教师": "staff",
+    "家访教师": "staff",
+    "联系人": "staff",
+    "对象": "with",
+    "方式": "channel",
+    "内容": "summary",
+    "情况": "summary",
+    "摘要": "summary",
+    "活动名称": "title",
+    "类别": "kind",
+    "参加对象": "participants",
+    "结果": "result",
+    "金额": "amount",
+    "来源": "source",
+    "培训内容": "topic",
+    "参加人": "attendee",
+    "发生时间": "occurred_at",
+}
+
+
+def canonical_header(cells: list[str]) -> list[str]:
+    """A log's header cells, stripped, with Chinese names replaced by the columns they mean."""
+    return [HEADER_ALIASES.get(cell.strip(), cell.strip()) for cell in cells]
+
 
 @dataclass(frozen=True)
 class LogSpec:

@@ -34,15 +34,15 @@ def test_example_passes_check():
     assert {f["code"] for f in doc["findings"]} == {"LS303", "LS310", "LS312", "LS313"}
 
 
-def test_clean_repository_prints_nothing(tmp_path):
+def test_clean_repository_prints_one_line(tmp_path):
     result = run("-C", str(write_repo(tmp_path)), "check")
-    assert (result.exit_code, result.output) == (0, "")
+    assert (result.exit_code, result.output) == (0, "检查通过：1 份儿童档案，0 个日志文件\n")
 
 
 def test_errors_exit_1_with_file_line_and_masked_excerpt(tmp_path):
     result = run("-C", str(spoiled(tmp_path)), "check")
     assert result.exit_code == 1
-    assert "\nchildren/c1.yaml:16:12: 错误 LS108 " in result.output
+    assert result.output.startswith("children/c1.yaml:16:12: 错误 LS108 ")  # no LS303 knock-on
     assert "13900000001" not in result.output
     assert "phone: ***" in result.output
 
@@ -51,7 +51,7 @@ def test_json_format_follows_the_spec(tmp_path):
     result = run("-C", str(spoiled(tmp_path)), "check", "--format", "json")
     doc = json.loads(result.output)
     assert set(doc) == {"findings", "errors", "warnings"}
-    phone = doc["findings"][1]
+    phone = doc["findings"][0]
     assert phone == {
         "file": "children/c1.yaml",
         "line": 16,
@@ -60,15 +60,15 @@ def test_json_format_follows_the_spec(tmp_path):
         "code": "LS108",
         "message": phone["message"],
     }
-    assert (doc["errors"], doc["warnings"]) == (1, 1)  # the phone, and parents now incomplete
+    assert (doc["errors"], doc["warnings"]) == (1, 0)  # the phone; no LS303 knock-on at parents
     assert "13900000001" not in result.output
 
 
 def test_github_format(tmp_path):
     result = run("-C", str(spoiled(tmp_path)), "check", "--format", "github")
     lines = result.output.splitlines()
-    assert lines[1].startswith("::error file=children/c1.yaml,line=16,col=12,title=LS108::")
-    assert lines[-1] == "共 1 个错误，1 个警告"
+    assert lines[0].startswith("::error file=children/c1.yaml,line=16,col=12,title=LS108::")
+    assert lines[-1] == "共 1 个错误，0 个警告"
 
 
 def test_strict_fails_on_warnings(tmp_path):

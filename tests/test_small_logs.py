@@ -35,6 +35,10 @@ LOG_CASES = {
     "quoted line break and ragged rows": {
         "talks": TALKS + '2015-09-03,c1,周老师,"两\n行"\n2015-09-04,c1\n2015-09-05,c1,周老师,,,\n'
     },
+    "Chinese header names": {
+        "talks": "日期,学号,谈心教师,内容\n2015-09-03,c9,周老师,好\n2015-09-04,c1,何老师,\n",
+        "activities": "日期,活动名称,类别,参加对象\n2015-09-10,中秋,节日活动,c1;c8\n",
+    },
     "too many cells": {"talks": TALKS + "2015-09-03,c1,周老师,好,多余\n"},
     "open quote": {"talks": TALKS + '2015-09-03,c1,周老师,"没有闭合\n2015-09-04,c1,周老师,\n'},
     "missing and repeated columns": {

@@ -12,7 +12,7 @@ from liushou import __version__, fsguard
 from liushou.check.result import CheckResult
 from liushou.display import display_width
 from liushou.findings import CATALOGUE, ERROR, Finding
-from liushou.logspec import FREE_TEXT, LOGS
+from liushou.logspec import FREE_TEXT, LOGS, canonical_header
 from liushou.textsafe import escape_controls, looks_personal, mask_digits, mask_yaml_line
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
@@ -47,7 +47,7 @@ def mask_excerpt(line: str, csv_header: str | None = None) -> str:
 
 def _mask_csv_cells(line: str, header_line: str) -> str:
     try:
-        header = [cell.strip() for cell in next(csv.reader([header_line]), [])]
+        header = canonical_header(next(csv.reader([header_line]), []))
         cells = next(csv.reader([line]), [])
     except csv.Error:
         return "…"
@@ -103,12 +103,14 @@ class TextReporter:
                     else:
                         pad = display_width(escape_controls(source[: f.column - 1]))
                     self.out.write(f"  {gutter} | {' ' * pad}^\n")
-        if self.result.findings:
-            r = self.result
+        r = self.result
+        if r.findings:
             self.out.write(
                 f"共 {r.errors} 个错误，{r.warnings} 个警告"
                 f"（{r.children} 份儿童档案，{r.logs} 个日志文件）\n"
             )
+        else:
+            self.out.write(f"检查通过：{r.children} 份儿童档案，{r.logs} 个日志文件\n")
 
 
 class JsonReporter:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import typer
 
 from liushou import api
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.cli.common import (
+    REPO_OPTION,
     TODAY_OPTION,
     app,
     apply_today,
@@ -35,10 +37,14 @@ def check(
     base: str = typer.Option("HEAD", "--base", help="--changed 比较的 git 版本，默认 HEAD。"),
     no_cache: bool = typer.Option(False, "--no-cache", help="不使用缓存，重新读取全部文件。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。"""
+    """检查档案和日志：格式、引用和制度要求。没有错误时退出码为 0。
+
+    例：liushou check　　liushou check --format json --strict
+    """
     choice(fmt, REPORTER_BY_NAME)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     try:
         with progress_bar() as progress:
             result = api.check_repository(

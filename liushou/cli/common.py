@@ -15,6 +15,7 @@ from liushou import __version__, fsguard
 from liushou.api import UsageError, load
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
+from liushou.cli import zh  # noqa: F401 - installs Chinese for Typer's and Click's own words
 from liushou.documents.output import STDOUT, Document
 from liushou.findings import ERROR
 from liushou.load import cache as cache_mod
@@ -24,7 +25,6 @@ from liushou.load.settings import SettingsError, find_root
 from liushou.textsafe import escape_controls
 
 app = typer.Typer(
-    help="留守儿童关爱工作记录的检查与学期报告工具。",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -81,18 +81,30 @@ def main(
         False, "--version", callback=_version, is_eager=True, help="显示版本后退出。"
     ),
 ) -> None:
-    """留守儿童关爱工作记录的检查与学期报告工具。"""
+    """留守儿童关爱工作记录的检查与学期报告工具。
+
+    例：liushou check　　liushou -C 学校数据 report --term 2015-autumn
+    """
     ctx.obj = Options(repo, _parse_date(today))
 
 
 TODAY_OPTION = typer.Option(None, "--today", hidden=True, help="同全局选项 --today。")
+REPO_OPTION = typer.Option(
+    None,
+    "-C",
+    "--repo",
+    help="学校数据仓库所在目录（默认：当前目录或其上级）。",
+    show_default=False,
+)
 
 
-def apply_today(ctx: typer.Context, today: str | None) -> Options:
-    """Accept --today after the command name too (`liushou check --today ...`)."""
-    opts: Options = ctx.obj
-    if today is not None:
-        opts = Options(opts.repo, _parse_date(today))
+def apply_today(ctx: typer.Context, today: str | None, repo: Path | None = None) -> Options:
+    """Accept --today and -C after the command name too (`liushou check -C 学校 --today ...`)."""
+    opts: Options = ctx.find_root().obj or Options(Path("."), None)
+    if today is not None or repo is not None:
+        opts = Options(repo if repo is not None else opts.repo, opts._today)
+        if today is not None:
+            opts = Options(opts.repo, _parse_date(today))
     return opts
 
 

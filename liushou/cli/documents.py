@@ -6,6 +6,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    REPO_OPTION,
     TODAY_OPTION,
     app,
     apply_today,
@@ -25,13 +26,15 @@ from liushou.load.settings import SettingsError, load_settings
 TEMPLATE_SUFFIXES = (".j2", ".docx")
 
 templates_app = typer.Typer(
-    help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。",
+    help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。\n\n"
+    "例：liushou templates export",
     no_args_is_help=True,
 )
 app.add_typer(
     templates_app,
     name="templates",
-    help="导出和检查报告模板；学校可以把改写的模板（如带红头的 Word 模板）放在 templates/ 中。",
+    help="导出和检查报告模板；学校可以把改写的模板（如带红头的 Word 模板）放在 templates/ 中。"
+    "\n\n例：liushou templates export　　liushou templates check",
 )
 
 
@@ -67,9 +70,13 @@ def card(
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """生成留守儿童档案卡（联系卡）Word 文档：一名儿童，或一个班每人一页。"""
-    opts = apply_today(ctx, today)
+    """生成留守儿童档案卡（联系卡）Word 文档：一名儿童，或一个班每人一页。
+
+    例：liushou card --class 3-2
+    """
+    opts = apply_today(ctx, today, repo)
     key = _class_key(class_key) if class_key is not None else None
     repo = load_or_exit(opts)
     with library_errors():
@@ -101,10 +108,14 @@ def roster(
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码，父母务工地只到省、市）。"""
+    """生成今天在册的留守儿童花名册（不含家庭住址；电话和身份证号默认打码，父母务工地只到省、市）。
+
+    例：liushou roster --format xlsx
+    """
     choice(fmt, ROSTER_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     key = _class_key(class_key) if class_key is not None else None
     repo = load_or_exit(opts)
     with library_errors():
@@ -119,9 +130,13 @@ def roster(
 def templates_export(
     ctx: typer.Context,
     force: bool = typer.Option(False, "--force", help="覆盖 templates/ 中已有的同名文件。"),
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。"""
-    root = repo_root(ctx.obj)
+    """把内置模板复制到仓库的 templates/，作为学校改写的起点（已有的文件不覆盖）。
+
+    例：liushou templates export
+    """
+    root = repo_root(apply_today(ctx, None, repo))
     folder = root / "templates"
     from liushou.documents.render import builtin_templates  # jinja2, figures: only here
 
@@ -147,15 +162,17 @@ def templates_export(
 
 
 @templates_app.command("check")
-def templates_check(ctx: typer.Context) -> None:
+def templates_check(ctx: typer.Context, repo: Path = REPO_OPTION) -> None:
     """检查 templates/ 中的模板（没有的查内置模板）：未知变量、被 Word 拆开的标签、试渲染错误。
 
     有问题时退出码为 1。
+
+    例：liushou templates check
     """
     # Imported here, as in cli.py: python-docx and lxml load only when Word files are involved.
     from liushou.documents.docx_render import check_templates
 
-    root = repo_root(ctx.obj)
+    root = repo_root(apply_today(ctx, None, repo))
     try:
         settings = load_settings(root)
     except SettingsError as error:

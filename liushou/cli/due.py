@@ -8,6 +8,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    REPO_OPTION,
     TODAY_OPTION,
     app,
     apply_today,
@@ -38,10 +39,14 @@ def due(
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """列出今天的待办：本期待完成、上期未完成和紧急事项（无人监护、突发事件未按时通报）。"""
+    """列出今天的待办：本期待完成、上期未完成和紧急事项（无人监护、突发事件未按时通报）。
+
+    例：liushou due --mentor 李老师 --format docx
+    """
     choice(fmt, DUE_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
     with library_errors():
         result = api.due(repo, opts.today, standard=standard, mentor=mentor, class_key=class_key)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from liushou.cli.common import TODAY_OPTION, app, settings_failure
+from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, settings_failure
 from liushou.cli.common import apply_today as _apply_today
 from liushou.cli.common import fail as _fail
 from liushou.edit.importing import (
@@ -30,7 +30,8 @@ from liushou.load.settings import SettingsError
 from liushou.logspec import LOGS
 
 import_app = typer.Typer(
-    help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。",
+    help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。"
+    "\n\n例：liushou import roster 花名册.xlsx　　liushou import log talks 谈心记录.xlsx --write",
     no_args_is_help=True,
 )
 app.add_typer(import_app, name="import")
@@ -55,13 +56,16 @@ def import_roster(
     ),
     write: bool = WRITE_OPTION,
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """导入花名册：新建儿童档案，更新已有档案中变化的字段。
 
     按学号匹配已有档案，没有学号时按身份证号，再按姓名加出生日期。退出码：0 全部可导入，
     1 有的行被拒绝（其余行照常导入），2 文件无法读取或用法错误。
+
+    例：liushou import roster 花名册.xlsx --write
     """
-    opts = _apply_today(ctx, today)
+    opts = _apply_today(ctx, today, repo)
     try:
         table = read_roster(file, sheet)
     except SheetError as error:
@@ -84,13 +88,16 @@ def import_log(
     file: Path = typer.Argument(..., help="记录表文件：.xlsx、.xls 或 .csv（UTF-8 或 GB18030）。"),
     write: bool = WRITE_OPTION,
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """导入工作记录（谈心、家访、家校联系……），追加到 logs/<LOG>.csv。
 
     已导入过的行（各列都与已有的一行相同）自动跳过，重复导入同一文件不会重复写入。
     退出码同 import roster。
+
+    例：liushou import log talks 谈心记录.xlsx --write
     """
-    opts = _apply_today(ctx, today)
+    opts = _apply_today(ctx, today, repo)
     try:
         table = read_log_sheet(log, file)
     except (SheetError, LogNameError) as error:

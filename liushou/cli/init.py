@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from liushou import api
-from liushou.cli.common import TODAY_OPTION, app, apply_today, library_errors
+from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, apply_today, library_errors
 
 
 @app.command()
@@ -20,9 +20,13 @@ def init(
         None, "--staff", help="教师姓名，用逗号或顿号分隔，如 张明远,李红；也可以稍后写入。"
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """新建学校的数据仓库：liushou.yaml、children/、带表头的日志和自动检查（CI）文件。"""
-    opts = apply_today(ctx, today)
+    """新建学校的数据仓库：liushou.yaml、children/、带表头的日志和自动检查（CI）文件。
+
+    例：liushou init 红星小学 --school 东岭镇红星小学
+    """
+    opts = apply_today(ctx, today, repo)
     names = [n for n in re.split(r"[,，、;；\s]+", staff or "") if n]
     with library_errors():
         result = api.init(directory, school, opts.today, names)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import typer
 
-from liushou.cli.common import TODAY_OPTION, app, apply_today, fail, repo_root
+from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, apply_today, fail, repo_root
 from liushou.edit.recordfile import RecordWriteError, write_new_record
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
 
@@ -42,13 +43,13 @@ def new(
         None, "--mentor", help="帮扶教师（须在 liushou.yaml 的 staff 中）。"
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
     """新建一名留守儿童的档案：children/年级/班/编号.yaml，含全部字段和中文注释，未知项留空。
 
-    例：liushou new 2015-302-07 --name 王小明 --gender 男 --birth-date 2008-03-04 --grade 3
-    --class 2 --type 父母均外出 --guardianship 隔代监护 --mentor 李红
+    例：liushou new 2015-302-07 --name 王小明 --gender 男 --birth-date 2008-03-04 --grade 3 --class 2 --type 父母均外出 --guardianship 隔代监护 --mentor 李红
     """
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     fields = {
         "id": child_id,
         "name": name,

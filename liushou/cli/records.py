@@ -6,10 +6,20 @@ usage, settings, git or file-writing problem; the library functions do the work.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from liushou.api import load
-from liushou.cli.common import TODAY_OPTION, app, apply_today, fail, library_errors, repo_root
+from liushou.cli.common import (
+    REPO_OPTION,
+    TODAY_OPTION,
+    app,
+    apply_today,
+    fail,
+    library_errors,
+    repo_root,
+)
 
 
 @app.command()
@@ -19,11 +29,15 @@ def history(
     full: bool = typer.Option(
         False, "--full", help="显示完整的电话号码、身份证号和地址（仅限校内使用）。"
     ),
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """查看一名儿童档案在 git 中的修改历史：每次提交的日期、作者、改动的字段和新增的日志行。"""
+    """查看一名儿童档案在 git 中的修改历史：每次提交的日期、作者、改动的字段和新增的日志行。
+
+    例：liushou history 2015-302-07
+    """
     from liushou.records.history import child_history, history_text
 
-    root = repo_root(ctx.obj)
+    root = repo_root(apply_today(ctx, None, repo))
     with library_errors():
         result = child_history(root, child_id, full=full)
     typer.echo(history_text(result), nl=False)
@@ -38,11 +52,15 @@ def close(
     ),
     reason: str = typer.Option(None, "--reason", help="重新打开的原因，记入关账记录。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。"""
+    """学期关账：冻结已结束学期的报告数字，此后改动该学期的记录会被 check 报错。
+
+    例：liushou close --term 2015-autumn
+    """
     from liushou.records.closing import close_term, reopen_term  # pandas: only when used
 
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     if reason is not None and not reopen:
         raise fail("--reason 只能与 --reopen 一起使用")
     root = repo_root(opts)
@@ -76,11 +94,15 @@ def promote(
         False, "--write", help="执行升年级并修改档案；不加时只显示计划，不修改任何文件。"
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。"""
+    """升年级：在校儿童升一个年级，最高年级的儿童毕业；按年级/班级存放的档案移到新年级的文件夹。
+
+    例：liushou promote　　liushou promote --write
+    """
     from liushou.records.promote import apply_promotion, plan_promotion, plan_text
 
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     root = repo_root(opts)
     with library_errors():
         repo, _ = load(root)

@@ -8,6 +8,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    REPO_OPTION,
     TODAY_OPTION,
     app,
     apply_today,
@@ -42,10 +43,14 @@ def report(
         False, "--force", help="覆盖已被修改过的输出文件（默认不覆盖别人改过的总结和图表）。"
     ),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。"""
+    """生成学期关爱留守儿童工作总结（工作总结），或供上级汇总的 JSON 数据。
+
+    例：liushou report --term 2015-autumn --format docx
+    """
     choice(fmt, REPORT_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
     with library_errors():
         document = api.report(repo, term_name, opts.today, fmt, with_names, internal)
@@ -67,10 +72,14 @@ def plan(
     ),
     force: bool = typer.Option(False, "--force", help="覆盖已被修改过的输出文件。"),
     today: str = TODAY_OPTION,
+    repo: Path = REPO_OPTION,
 ) -> None:
-    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。"""
+    """生成学期关爱留守儿童工作计划（工作目标、主要措施、逐月工作安排）。
+
+    例：liushou plan --term 2016-spring --format docx
+    """
     choice(fmt, PLAN_WRITERS)
-    opts = apply_today(ctx, today)
+    opts = apply_today(ctx, today, repo)
     repo = load_or_exit(opts)
     with library_errors():
         document = api.plan(repo, term_name, opts.today, fmt)

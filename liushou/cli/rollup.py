@@ -13,7 +13,14 @@ from pathlib import Path
 
 import typer
 
-from liushou.cli.common import app, choice, library_errors, write_document
+from liushou.cli.common import (
+    REPO_OPTION,
+    app,
+    apply_today,
+    choice,
+    library_errors,
+    write_document,
+)
 from liushou.documents.output import ROLLUP_WRITERS
 from liushou.figures.rollup import DEFAULT_NAME, load_reports, rollup
 from liushou.terms import parse_term_name
@@ -22,7 +29,7 @@ from liushou.terms import parse_term_name
 @app.command(
     "rollup",
     help=(
-        "把各校报送的学期 JSON（liushou report --format json）相加，生成县级汇总。"
+        "把各校报送的学期 JSON（liushou report --format json）相加，生成县级汇总。\n\n"
         "比率为各校分子之和除以分母之和，制度完成率为已完成人次之和除以应完成人次之和。"
         "参数可以是文件或文件夹（文件夹内所有 .json，含子文件夹）。"
         "md、docx、xlsx 默认写到当前文件夹的 县级汇总-学期.扩展名（md 另写图表 PNG）；"
@@ -31,6 +38,7 @@ from liushou.terms import parse_term_name
         "退出码：0 所有文件都已汇总；1 有文件未纳入（找不到、无法读取、格式不对或学期不符，"
         "已列出，其余学校照常汇总），或没有可用的文件；2 用法错误或无法写入。"
         "内置模板 县级汇总.md.j2、县级汇总.docx 可被 -C 所指文件夹下 templates/ 中的同名文件替换。"
+        "\n\n例：liushou rollup 各校报告/ --term 2015-autumn --name 青禾县 --format docx"
     ),
 )
 def rollup_command(
@@ -52,6 +60,7 @@ def rollup_command(
     output: Path = typer.Option(
         None, "-o", "--output", help="输出文件；- 表示标准输出。", show_default=False
     ),
+    repo: Path = REPO_OPTION,
 ) -> None:
     choice(fmt, ROLLUP_WRITERS)
     if term is not None:
@@ -79,7 +88,7 @@ def rollup_command(
         err=True,
     )
     # School templates (templates/ under -C) override the built-in county templates.
-    root = ctx.obj.repo if ctx.obj is not None else Path(".")
+    root = apply_today(ctx, None, repo).repo
     with library_errors():
         document = ROLLUP_WRITERS[fmt](figures, root)
     write_document(document, output, Path.cwd())

@@ -48,6 +48,7 @@ from liushou.load.model import Repository
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
 from liushou.load.settings import find_root, load_settings
 from liushou.load.yamlsource import ParsedYaml
+from liushou.logspec import canonical_header
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def load_records(start: Path) -> Repository:
             with open(root / rel, "rb") as handle:
                 first = handle.readline()
             text, _ = decode_text(first, rel)
-            headers[name] = tuple(c.strip() for c in next(csv.reader([text]), []))
+            headers[name] = tuple(canonical_header(next(csv.reader([text]), [])))
         except (OSError, SheetError, csv.Error):
             continue
     logs = LogFiles(headers=headers, files=dict(sources.log_files))

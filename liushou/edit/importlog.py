@@ -31,36 +31,16 @@ from liushou.edit.sheets import (
     read_table,
 )
 from liushou.load.model import Repository
-from liushou.logspec import LOGS
+from liushou.logspec import HEADER_ALIASES, LOGS
 
 # Chinese headers of SPEC §10 and §4 -> the log column they mean. "_name", "_class" and
 # "_grade" only help find the child_id (姓名 + 班级 when exactly one child matches).
 LOG_HEADERS: dict[str, str] = {
-    "日期": "date",
-    "学号": "child_id",
-    "编号": "child_id",
+    **HEADER_ALIASES,
     "姓名": "_name",
     "班级": "_class",
     "班": "_class",
     "年级": "_grade",
-    "教师": "staff",
-    "谈心教师": "staff",
-    "家访教师": "staff",
-    "联系人": "staff",
-    "对象": "with",
-    "方式": "channel",
-    "内容": "summary",
-    "情况": "summary",
-    "摘要": "summary",
-    "活动名称": "title",
-    "类别": "kind",
-    "参加对象": "participants",
-    "结果": "result",
-    "金额": "amount",
-    "来源": "source",
-    "培训内容": "topic",
-    "参加人": "attendee",
-    "发生时间": "occurred_at",
 }
 _PARTICIPANTS = re.compile(r"[;；,，、\s]+")
 

@@ -12,7 +12,7 @@ import pandas as pd
 from liushou.findings import Finding, finding
 from liushou.load.smalllog import may_have_padding, read_columns
 from liushou.load.yamlsource import detect_encoding
-from liushou.logspec import FREE_TEXT, LOGS, LogSpec
+from liushou.logspec import FREE_TEXT, LOGS, LogSpec, canonical_header
 
 _ALT_DATE = (
     r"^\s*(?P<year>\d{4})\s*[/年.]\s*(?P<month>\d{1,2})\s*[/月.]\s*(?P<day>\d{1,2})\s*日?"
@@ -138,7 +138,7 @@ def _read_fast(data: bytes, encoding: str) -> tuple[list[str], int, pd.DataFrame
         header = next(csv.reader([first.rstrip("\r")]), [])
     except csv.Error:
         return None
-    header = [cell.strip() for cell in header]
+    header = canonical_header(header)
     if not header or "" in header or len(set(header)) != len(header):
         return None
     try:
@@ -220,7 +220,8 @@ def _check_frame(
         if excel.any() and not excel_seen:
             excel_seen = True
             line = int(frame.loc[excel, "_line"].iloc[0])
-            example = "2015/9/1 8:30" if with_time else "2015/9/1"
+            # The form actually found (a date, never a personal value: it parsed as one).
+            example = str(frame.loc[excel, column].iloc[0]).strip()
             findings.append(
                 finding("LS403", file, line, column_no[column], column=column, example=example)
             )

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from liushou.findings import Finding, closest, finding, shown
+from liushou.findings import CATALOGUE, ERROR, Finding, closest, finding, shown
 from liushou.load.model import Child, archive_missing  # noqa: F401 - part of the schema's API
 from liushou.load.yamlsource import ParsedYaml, is_date
 
@@ -21,6 +21,9 @@ RISKS = ("绿", "黄", "橙", "红")  # care.risk, the school's risk level, lowe
 # writing (未成年人保护法 art. 23, SPEC §11).
 ENTRUSTED_GUARDIANSHIPS = ("隔代监护", "寄养监护", "其他")
 ADULT_AGE = 18
+YES_NO = {"是": True, "否": False}  # accepted for a true/false field
+# A date as Excel, WPS or a hand writes it: 2017/9/30, 2017.9.30, 2017年9月30日, 2017-9-30.
+_LOOSE_DATE = re.compile(r"\s*(\d{4})\s*[/.年-]\s*(\d{1,2})\s*[/.月-]\s*(\d{1,2})\s*日?\s*")
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -132,6 +135,9 @@ class _Context:
         self.file = file
         self.findings: list[Finding] = []
         self.archive_gaps: tuple[str, ...] = ()
+        # Fields with an error already reported (or a misspelt key's likely meaning): no archive
+        # warning (LS303) repeats them as a knock-on.
+        self.errored: set[str] = set()
 
     def pos(self, dotted: str) -> tuple[int | None, int | None]:
         while dotted:
@@ -143,6 +149,15 @@ class _Context:
     def add(self, code: str, dotted: str, **values: Any) -> None:
         line, column = self.pos(dotted)
         self.findings.append(finding(code, self.file, line, column, **values))
+        if CATALOGUE[code].severity == ERROR:
+            self.errored.add(dotted)
+
+    def knock_on(self, field: str) -> bool:
+        """Whether an archive gap in `field` only follows from an error already reported."""
+        return any(
+            e == field or e.startswith(field + ".") or field.startswith(e + ".")
+            for e in self.errored
+        )
 
 
 def validate_child(parsed: ParsedYaml, file: str, stem: str) -> tuple[Child | None, list[Finding]]:
@@ -179,6 +194,8 @@ def _check_mapping(
             close = closest(key, fields)
             hint = f"，是否想写 {path}{close}？" if close else ""
             ctx.add("LS104", dotted, field=shown(dotted), hint=hint)
+            if close:
+                ctx.errored.add(f"{path}{close}")
     for key, spec in fields.items():
         dotted = f"{path}{key}"
         if dotted in ctx.parsed.invalid:
@@ -197,7 +214,7 @@ def _check_mapping(
 def _invalid(spec: Field, dotted: str, ctx: _Context) -> None:
     tag = ctx.parsed.invalid[dotted]
     if tag.endswith(":timestamp") or spec.kind == "date":
-        ctx.add("LS107", dotted, field=dotted)
+        ctx.add("LS107", dotted, field=dotted, hint="")
     else:
         ctx.add("LS102", dotted, field=dotted, expected=_EXPECTED[spec.kind], found="无法读取的值")
 
@@ -233,6 +250,8 @@ def _check_value(value: Any, spec: Field, dotted: str, ctx: _Context) -> Any:
             return None
         return value
     if kind == "bool":
+        if isinstance(value, str) and value.strip() in YES_NO:
+            return YES_NO[value.strip()]  # 是/否, as a teacher writes it
         if not isinstance(value, bool):
             ctx.add("LS102", dotted, field=dotted, expected="true 或 false", found=_type(value))
             return None
@@ -241,7 +260,7 @@ def _check_value(value: Any, spec: Field, dotted: str, ctx: _Context) -> Any:
         if is_date(value):
             return value
         if isinstance(value, str) or isinstance(value, dt.datetime):
-            ctx.add("LS107", dotted, field=dotted)
+            ctx.add("LS107", dotted, field=dotted, hint=_date_hint(value))
         else:
             ctx.add("LS102", dotted, field=dotted, expected=_EXPECTED["date"], found=_type(value))
         return None
@@ -285,6 +304,18 @@ def _check_value(value: Any, spec: Field, dotted: str, ctx: _Context) -> Any:
             items.append(item)
         return items
     raise AssertionError(kind)  # pragma: no cover - every Field kind is handled above
+
+
+def _date_hint(value: Any) -> str:
+    """ "，应改为 2017-09-30" for a date written as 2017/9/30 or 2017年9月30日, else ""."""
+    match = _LOOSE_DATE.fullmatch(value) if isinstance(value, str) else None
+    if not match:
+        return ""
+    try:
+        corrected = dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return ""
+    return f"，应改为 {corrected.isoformat()}"
 
 
 def _type(value: Any) -> str:
@@ -348,6 +379,8 @@ def _check_record(record: dict[str, Any], stem: str, ctx: _Context) -> None:
         ctx.add("LS302", "guardianship")
     ctx.archive_gaps = tuple(archive_missing(record))
     for missing in ctx.archive_gaps:
+        if ctx.knock_on(missing):
+            continue
         ctx.add("LS303", missing, field=missing, title=ARCHIVE_TITLES[missing])
 
 

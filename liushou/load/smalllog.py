@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 
 from liushou.findings import Finding, finding
 from liushou.load.yamlsource import detect_encoding
-from liushou.logspec import EVERYONE, FREE_TEXT, LOGS, MANDATORY_REPORT_KINDS, LogSpec
+from liushou.logspec import (
+    EVERYONE,
+    FREE_TEXT,
+    LOGS,
+    MANDATORY_REPORT_KINDS,
+    LogSpec,
+    canonical_header,
+)
 
 # pandas reads cells of any length; the exact reader must too (the csv default is 128 KiB).
 csv.field_size_limit(1 << 30)
@@ -122,7 +129,7 @@ def read_columns(
             findings.append(finding("LS006", file, 1))
             return None
         header_line = reader.line_num
-        header = [cell.strip() for cell in header]
+        header = canonical_header(header)
         width = len(header)
         # Cells go straight into per-column lists: a list of rows would double peak memory.
         columns: list[list[str]] = [[] for _ in range(width)]

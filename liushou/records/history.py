@@ -22,7 +22,7 @@ from typing import Any
 import yaml
 
 from liushou.documents.roster import coarse_place, mask_id_number, mask_phone
-from liushou.logspec import LOG_NAMES
+from liushou.logspec import LOG_NAMES, canonical_header
 from liushou.records.files import GitError, RecordsError, decode_text, git, git_toplevel
 
 # Headers naming the child in a log (SPEC §4 allows the Chinese names of `import log`).
@@ -372,7 +372,7 @@ def _cells(text: str) -> list[str]:
 def _header_at(root: Path, commit: str, path: str) -> list[str]:
     top = git_toplevel(root) or root
     data = _blobs(top, [f"{commit}:{path}"]).get(f"{commit}:{path}") or b""
-    return _cells(decode_text(data.split(b"\n", 1)[0]).rstrip("\r"))
+    return canonical_header(_cells(decode_text(data.split(b"\n", 1)[0]).rstrip("\r")))
 
 
 def _child_of(text: str, header: list[str]) -> str | None:
