@@ -257,7 +257,12 @@ def check_write_target(path: Path, *, root: Path | str | None, explicit: bool) -
 
 
 def write_file(
-    path: Path | str, data: bytes | str, *, root: Path | str | None, explicit: bool = False
+    path: Path | str,
+    data: bytes | str,
+    *,
+    root: Path | str | None,
+    explicit: bool = False,
+    exclusive: bool = False,
 ) -> Path:
     """Write `data` to `path` atomically: temporary file in the same folder, fsync, rename.
 
@@ -267,6 +272,8 @@ def write_file(
         root: the repository the file belongs to (None: a path outside any repository,
             which must then be `explicit`).
         explicit: the user named this path (-o): links are written through.
+        exclusive: the file must not exist yet (a new child record): it is linked into place,
+            which fails with FileExistsError if the name appeared meanwhile; never overwrites.
 
     Returns:
         The path actually replaced (a link's target when explicit).
@@ -292,7 +299,19 @@ def write_file(
                 view = view[written:]
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        if exclusive:
+            try:
+                os.link(tmp, target)
+            except FileExistsError:
+                raise
+            except OSError:  # a file system without hard links: check, then rename
+                if os.path.lexists(target):
+                    raise FileExistsError(errno.EEXIST, "已存在", str(target)) from None
+                os.replace(tmp, target)
+            else:
+                os.remove(tmp)
+        else:
+            os.replace(tmp, target)
     except BaseException:  # a full disk, Ctrl-C: leave the old file and nothing else
         with contextlib.suppress(OSError):
             os.remove(tmp)

@@ -6,11 +6,10 @@ import datetime as dt
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from liushou import terms
+from liushou import fsguard, terms
 from liushou.logspec import LOGS
 
 SETTINGS_FILE = "liushou.yaml"
@@ -140,37 +139,16 @@ repos:
 """
 
 
-def _write_new(path: Path, data: bytes) -> bool:
-    """Write a file that must not exist yet, atomically; False when something is already there.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk, then renamed, so
-    an interrupted run leaves no half file; a symlink at the path counts as existing.
-    """
-    if path.exists() or path.is_symlink():
+def _write_new(path: Path, data: bytes, root: Path) -> bool:
+    """Write a file that must not exist yet, atomically; False when something is already there
+    (a symlink at the path counts as existing)."""
+    if os.path.lexists(path):
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a school's files are shared
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists() or path.is_symlink():  # appeared meanwhile: leave it alone
-            os.unlink(tmp)
-            return False
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        fsguard.write_file(path, data, root=root, exclusive=True)
+    except FileExistsError:  # appeared meanwhile: leave it alone
+        return False
     return True
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _inside_git(folder: Path) -> bool:
@@ -221,7 +199,7 @@ def create(
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for relative, data in files:
-            written = _write_new(directory / relative, data)
+            written = _write_new(directory / relative, data, directory)
             (result.written if written else result.kept).append(relative)
     except OSError as error:
         raise ScaffoldError(f"无法写入 {directory}：{error.strerror or error}") from None

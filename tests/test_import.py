@@ -536,14 +536,14 @@ def test_record_path_and_quoting():
 
 def test_atomic_writer_refuses_to_overwrite_or_follow_a_symlink(tmp_path):
     target = tmp_path / "a.yaml"
-    write_new_file(target, b"one")
+    write_new_file(target, b"one", root=tmp_path)
     with pytest.raises(RecordWriteError):
-        write_new_file(target, b"two")
+        write_new_file(target, b"two", root=tmp_path)
     assert target.read_bytes() == b"one"
     link = tmp_path / "link.yaml"
     link.symlink_to(tmp_path / "elsewhere.yaml")
     with pytest.raises(RecordWriteError, match="符号链接"):
-        write_new_file(link, b"x")
+        write_new_file(link, b"x", root=tmp_path)
     assert not (tmp_path / "elsewhere.yaml").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "link.yaml"]
 

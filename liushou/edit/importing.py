@@ -545,7 +545,7 @@ def write_roster_plan(plan: RosterPlan, root: Path) -> list[Path]:
     written = []
     for new in plan.new:
         target = root / new.path
-        write_new_file(target, new_record_text(new.fields).encode("utf-8"))
+        write_new_file(target, new_record_text(new.fields).encode("utf-8"), root=root)
         written.append(target)
     for record in plan.changed:
         target = root / record.path
@@ -559,6 +559,6 @@ def write_roster_plan(plan: RosterPlan, root: Path) -> list[Path]:
             raise RecordWriteError(f"无法修改 {record.path}：{error}") from None
         if crlf:
             edited = edited.replace("\n", "\r\n")
-        replace_file(target, (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8"))
+        replace_file(target, (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8"), root=root)
         written.append(target)
     return written

@@ -358,9 +358,9 @@ def write_log_plan(plan: LogPlan, root: Path) -> Path:
     except UnicodeEncodeError:
         raise SheetError(f"有字符无法用 {plan.target} 的编码（{encoding}）保存") from None
     if create and not path.exists():
-        write_new_file(path, added)
+        write_new_file(path, added, root=root)
         return path
     if data and not data.endswith(b"\n"):
         data += newline.encode("ascii")
-    replace_file(path, data + added)
+    replace_file(path, data + added, root=root)
     return path

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
+from liushou import fsguard
 from liushou.display import display_width
 from liushou.load.schema import CHILD_FIELDS
 
@@ -234,69 +234,35 @@ def write_new_record(root: Path, fields: dict[str, Any]) -> Path:
         raise RecordWriteError(f"编号 {child_id} 已存在：{existing.relative_to(root).as_posix()}")
     folder = root / record_path(fields["grade"], fields["class"])
     target = folder / f"{child_id}.yaml"
-    write_new_file(target, new_record_text(fields).encode("utf-8"))
+    write_new_file(target, new_record_text(fields).encode("utf-8"), root=root)
     return target
 
 
-def _refuse_links(path: Path) -> None:
-    for candidate in (path, path.parent):
-        if candidate.is_symlink():
-            raise RecordWriteError(f"{candidate} 是符号链接，为安全起见不通过它写入")
-
-
-def _temp_copy(path: Path, data: bytes) -> str:
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        os.unlink(temp)
-        raise
-    return temp
-
-
-def write_new_file(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet, atomically (temp file, fsync, link into place).
+def write_new_file(path: Path, data: bytes, *, root: Path) -> None:
+    """Write a file that must not exist yet, atomically; never through a link, never over a file.
 
     Raises:
         RecordWriteError: the file exists, a symlink is in the way, or the write failed.
     """
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _refuse_links(path)
-        if path.exists() or path.is_symlink():
-            raise RecordWriteError(f"{path} 已存在，不会覆盖")
-        temp = _temp_copy(path, data)
-        try:
-            os.link(temp, path)  # fails if the name appeared meanwhile: never overwrites
-        except FileExistsError:
-            raise RecordWriteError(f"{path} 已存在，不会覆盖") from None
-        except OSError:
-            if path.exists():
-                raise RecordWriteError(f"{path} 已存在，不会覆盖") from None
-            os.replace(temp, path)  # a file system without hard links
-            return
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        fsguard.write_file(path, data, root=root, exclusive=True)
+    except FileExistsError:
+        raise RecordWriteError(f"{path} 已存在，不会覆盖") from None
+    except fsguard.Refused as error:
+        raise RecordWriteError(error.strerror) from None
     except OSError as error:
         raise RecordWriteError(f"无法写入 {path}：{error.strerror or error}") from None
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """Replace an existing file atomically (temp file, fsync, rename), keeping its mode.
+def replace_file(path: Path, data: bytes, *, root: Path) -> None:
+    """Replace a file atomically, keeping its mode; never through a link.
 
     Raises:
         RecordWriteError: a symlink is in the way, or the write failed.
     """
     try:
-        _refuse_links(path)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else None
-        temp = _temp_copy(path, data)
-        if mode is not None:
-            os.chmod(temp, mode)
-        os.replace(temp, path)
+        fsguard.write_file(path, data, root=root)
+    except fsguard.Refused as error:
+        raise RecordWriteError(error.strerror) from None
     except OSError as error:
         raise RecordWriteError(f"无法写入 {path}：{error.strerror or error}") from None

@@ -316,7 +316,7 @@ def close_term(repo: Repository, findings: list[Finding], term: str, today: dt.d
     }
     if history:
         content["reopened"] = history
-    write_atomic(path, _dump(the_term.name, content))
+    write_atomic(path, _dump(the_term.name, content), root=root)
     errors = sum(f.severity == "error" for f in findings)
     return CloseResult(path, the_term, figures, errors)
 
@@ -346,7 +346,7 @@ def reopen_term(root: Path, term: str, reason: str, today: dt.date) -> Path:
         *(content.get("reopened") or []),
         {"on": today.isoformat(), "reason": reason},
     ]
-    write_atomic(path, _dump(term.strip(), content))
+    write_atomic(path, _dump(term.strip(), content), root=root)
     return path
 
 
@@ -367,7 +367,8 @@ def reseal_children(path: Path, per_child: dict[str, str], by: str, today: dt.da
         *(content.get("resealed") or []),
         {"on": today.isoformat(), "by": by},
     ]
-    write_atomic(path, _dump(str(content.get("term", path.stem)), content))
+    # closed/<T>.yaml: the repository is the folder above closed/
+    write_atomic(path, _dump(str(content.get("term", path.stem)), content), root=path.parent.parent)
 
 
 def frozen_figures(root: Path, term_name: str) -> dict[str, Any] | None:

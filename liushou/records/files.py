@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
+from liushou import fsguard
 from liushou.errors import UsageError
 
 
@@ -18,40 +17,18 @@ class GitError(RecordsError):
     """git is missing, or the folder is not inside a git repository."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a reader sees the old file or the new one, never half.
-
-    A temporary file in the same folder is written, flushed to disk and renamed over `path`;
-    an existing file keeps its permission bits.
+def write_atomic(path: Path, data: bytes, *, root: Path) -> None:
+    """Write `data` to `path` so that a reader sees the old file or the new one, never half
+    (fsguard.write_file: temporary file, fsync, rename; never through a link).
 
     Raises:
-        RecordsError: `path` is a symbolic link (never written through), or the write failed.
+        RecordsError: `path` is a symbolic link, or the write failed.
     """
-    if path.is_symlink():
-        raise RecordsError(f"{path} 是符号链接，为安全起见不通过链接写入，请改为普通文件")
-    folder = path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        mode = path.stat().st_mode & 0o7777 if path.exists() else None
-        handle, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fsguard.write_file(path, data, root=root)
+    except fsguard.Refused as error:
+        raise RecordsError(error.strerror) from None
     except OSError as error:
-        raise RecordsError(f"无法写入 {path}：{error.strerror or error}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as error:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         raise RecordsError(f"无法写入 {path}：{error.strerror or error}") from None
 
 

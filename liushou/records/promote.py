@@ -368,7 +368,7 @@ def apply_promotion(plan: PromotionPlan) -> None:
                 else:
                     os.rename(root / step.path, root / step.new_path)
                 _remove_empty_folders(root, PurePosixPath(step.path).parent)
-            write_atomic(root / step.new_path, plan.texts[step.path])
+            write_atomic(root / step.new_path, plan.texts[step.path], root=root)
             done += 1
     except (OSError, RecordsError) as error:
         raise RecordsError(
@@ -441,7 +441,7 @@ def _write_promoted(root: Path, year: int) -> None:
         raise RecordsError(
             f"无法在 liushou.yaml 中写入 promoted: {year}，请手工加上这一行，否则可能重复升年级"
         )
-    write_atomic(path, _encode(edited, encoding, bom))
+    write_atomic(path, _encode(edited, encoding, bom), root=root)
 
 
 # ---------------------------------------------------------------------------- text
