@@ -24,11 +24,10 @@ from liushou.documents.docx_render import (
     plan_docx,
     render_docx,
     report_docx,
-    split_tags,
-    template_variables,
-    write_report_charts,
 )
+from liushou.documents.output import REPORT_WRITERS
 from liushou.documents.render import RenderError, builtin_templates, report_context
+from liushou.documents.templates_lint import split_tags, template_variables
 from liushou.terms import term_for
 
 from .repo_factory import copy_example
@@ -578,10 +577,25 @@ def test_chart_lines_differ_by_marker_and_dash_style(example):
     assert len({str(ln._unscaled_dash_pattern) for ln in monthly}) == expected
 
 
-def test_report_charts_are_written_beside_the_summary(example, tmp_path):
-    _, figures = example
-    folder = tmp_path / "reports" / "2015-autumn"
-    written = write_report_charts(figures, folder)
-    assert [p.name for p in written] == list(CHART_FILES.values())
-    assert [p.name for p in written] == ["图表-制度完成率.png", "图表-监护类型.png"]
-    assert all(p.read_bytes().startswith(PNG_SIGNATURE) for p in written)
+def test_report_charts_go_beside_the_summary(example):
+    repo, figures = example
+    document = REPORT_WRITERS["md"](figures, repo, False, False)
+    assert list(document.beside) == list(CHART_FILES.values())
+    assert list(document.beside) == ["图表-制度完成率.png", "图表-监护类型.png"]
+    assert all(png.startswith(PNG_SIGNATURE) for png in document.beside.values())
+
+
+def test_trial_render_figures_come_from_the_engine():
+    """templates check renders with figures the engine computed, not a hand copy of them."""
+    from liushou.documents.templates_lint import sample_figures
+    from liushou.load.model import Settings
+    from liushou.terms import Term
+
+    term = Term("2015-autumn", dt.date(2015, 9, 1), dt.date(2016, 1, 31))
+    figures, repo = sample_figures(Settings(school="示例学校", staff=["甲老师"]), term)
+    assert set(repo.children) == {"s1", "s2", "s3"}
+    assert figures.incidents == {"count": 1, "on_time": 0}
+    assert figures.retention == {"u": 3, "out": 1, "dropped": 1}
+    assert figures.duties["dropouts"] == 1 and figures.duties["unattended"] == 0
+    assert [a["title"] for a in figures.activities] == ["示例活动"]
+    assert figures.aid_total["amount"] == 500.0

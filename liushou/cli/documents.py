@@ -170,7 +170,7 @@ def templates_check(ctx: typer.Context, repo: Path = REPO_OPTION) -> None:
     例：liushou templates check
     """
     # Imported here, as in cli.py: python-docx and lxml load only when Word files are involved.
-    from liushou.documents.docx_render import check_templates
+    from liushou.documents.templates_lint import check_templates
 
     root = repo_root(apply_today(ctx, None, repo))
     try:

@@ -390,7 +390,7 @@ def render(template_name: str, context: dict[str, Any], root: Path | None) -> st
         raise RenderError(f"找不到模板 {missing}{where}") from None
     except TEMPLATE_FAILURES as exc:
         raise RenderError(
-            f"模板 {template_name} 第 {_template_line(exc)} 行出错：{_limit_text(exc)}"
+            f"模板 {template_name} 第 {_line_text(exc)} 行出错：{_limit_text(exc)}"
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(
@@ -398,13 +398,13 @@ def render(template_name: str, context: dict[str, Any], root: Path | None) -> st
         ) from None
     except jinja2.UndefinedError as exc:
         raise RenderError(
-            f"模板 {template_name} 第 {_template_line(exc)} 行使用了不存在的变量：{exc.message}"
+            f"模板 {template_name} 第 {_line_text(exc)} 行使用了不存在的变量：{exc.message}"
         ) from None
     except jinja2.exceptions.SecurityError as exc:
         raise RenderError(f"模板 {template_name} 做了沙箱不允许的操作：{exc}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
         raise RenderError(
-            f"模板 {template_name} 第 {_template_line(exc)} 行出错：{type(exc).__name__}: {exc}"
+            f"模板 {template_name} 第 {_line_text(exc)} 行出错：{type(exc).__name__}: {exc}"
         ) from None
 
 
@@ -419,11 +419,17 @@ def _limit_text(exc: BaseException) -> str:
     return str(exc)
 
 
-def _template_line(exc: BaseException) -> str:
-    tb = exc.__traceback__
-    line = "?"
+def template_line(exc: BaseException, in_template=lambda name: name.endswith(".j2")) -> int | None:
+    """The template line where a runtime error happened (Jinja rewrites tracebacks to point at
+    it), or None; `in_template(filename)` tells a template's frames from Python's."""
+    tb, line = exc.__traceback__, None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = str(tb.tb_lineno)
+        if in_template(tb.tb_frame.f_code.co_filename):
+            line = tb.tb_lineno
         tb = tb.tb_next
     return line
+
+
+def _line_text(exc: BaseException) -> str:
+    line = template_line(exc)
+    return "?" if line is None else str(line)
