@@ -74,3 +74,78 @@ def test_encoding_warning_says_how_to_resave(tmp_path):
     [(line, code, message)] = messages(root)
     assert (line, code) == (1, "LS008")
     assert "CSV UTF-8" in message and "WPS" in message
+
+
+def test_a_mistyped_staff_name_gets_a_did_you_mean_in_records_and_logs(tmp_path):
+    text = CHILD.format(id="c1").replace("mentor: 周老师", "mentor: 何莉")
+    talks = "date,child_id,staff\n2015-09-03,c1,何莉\n2015-09-04,c1,郑老师\n"
+    root = write_repo(
+        tmp_path,
+        {"c1.yaml": text},
+        logs={"talks": talks},
+        settings="school: 测试小学\nstaff: [何丽, 周老师, 吴老师]\n",
+    )
+    assert messages(root) == [
+        (32, "LS203", "帮扶教师 何莉 不在 liushou.yaml 的 staff 名单中，是否想写 何丽？"),
+        (2, "LS202", "staff 中的 何莉 不在 liushou.yaml 的 staff 名单中，是否想写 何丽？"),
+        # 郑老师 is one character from both 周老师 and 吴老师: no guess
+        (3, "LS202", "staff 中的 郑老师 不在 liushou.yaml 的 staff 名单中"),
+    ]
+
+
+def test_names_close_enough_for_a_hint():
+    from liushou.findings import closest_name
+
+    assert closest_name("何莉", ["周老师", "何丽"]) == "何丽"  # difflib alone says no (0.5)
+    assert closest_name("何丽丽", ["何丽", "周老师"]) == "何丽"
+    assert closest_name("丽何", ["何丽"]) == "何丽"
+    assert closest_name("何莉", ["何丽", "何利"]) is None
+    assert closest_name("张三", ["何丽", "周老师"]) is None
+
+
+def pupils(tmp_path, talks, names=("王小宇", "李梅")):
+    children = {}
+    for number, name in enumerate(names, start=1):
+        child_id = f"qs-2026-010{number}"
+        text = CHILD.format(id=child_id).replace("name: 测试儿童", f"name: {name}")
+        children[f"{child_id}.yaml"] = text
+    return write_repo(tmp_path, children, logs={"talks": "date,child_id,staff\n" + talks})
+
+
+def test_a_name_where_the_id_belongs_says_whose_name_it_is(tmp_path):
+    root = pupils(tmp_path, "2015-09-03,王小宇,周老师\n2015-09-04,王小雨,周老师\n")
+    assert messages(root) == [
+        (
+            2,
+            "LS201",
+            "child_id 中的编号 王小宇 没有对应的儿童档案："
+            "王小宇 是 qs-2026-0101 的姓名，此处应填学号",
+        ),
+        (
+            3,
+            "LS201",
+            "child_id 中的编号 王小雨 没有对应的儿童档案，"
+            "是否指 王小宇（学号 qs-2026-0101）？此处应填学号",
+        ),
+    ]
+
+
+def test_a_name_two_children_share_lists_both_ids(tmp_path):
+    root = pupils(tmp_path, "2015-09-03,王小宇,周老师\n", names=("王小宇", "王小宇"))
+    assert messages(root) == [
+        (
+            2,
+            "LS201",
+            "child_id 中的编号 王小宇 没有对应的儿童档案："
+            "有 2 名儿童叫 王小宇（qs-2026-0101、qs-2026-0102），此处应填其中一人的学号",
+        )
+    ]
+
+
+def test_a_mistyped_id_gets_a_did_you_mean(tmp_path):
+    talks = "2015-09-03,qs-2026-0110,周老师\n2015-09-04,qs-2026-01,周老师\n"
+    root = pupils(tmp_path, talks, names=("王小宇",))
+    assert messages(root) == [
+        (2, "LS201", "child_id 中的编号 qs-2026-0110 没有对应的儿童档案，是否想写 qs-2026-0101？"),
+        (3, "LS201", "child_id 中的编号 qs-2026-01 没有对应的儿童档案"),
+    ]
