@@ -76,9 +76,19 @@ _CODES = [
     Code("LS116", ERROR, "数值超出范围", "字段 {field} 应为{expected}"),
     Code("LS117", ERROR, "日期先后矛盾", "{later} 不能早于 {earlier}"),
     # LS2xx: references
-    Code("LS201", ERROR, "未知的儿童编号", "{column} 中的编号 {id} 没有对应的儿童档案"),
-    Code("LS202", WARNING, "未知的教师", "{column} 中的 {name} 不在 liushou.yaml 的 staff 名单中"),
-    Code("LS203", ERROR, "帮扶教师不在名单中", "帮扶教师 {name} 不在 liushou.yaml 的 staff 名单中"),
+    Code("LS201", ERROR, "未知的儿童编号", "{column} 中的编号 {id} 没有对应的儿童档案{hint}"),
+    Code(
+        "LS202",
+        WARNING,
+        "未知的教师",
+        "{column} 中的 {name} 不在 liushou.yaml 的 staff 名单中{hint}",
+    ),
+    Code(
+        "LS203",
+        ERROR,
+        "帮扶教师不在名单中",
+        "帮扶教师 {name} 不在 liushou.yaml 的 staff 名单中{hint}",
+    ),
     # LS3xx: policy
     Code(
         "LS301",
@@ -250,3 +260,32 @@ def closest(word: str, known) -> str | None:
 
     match = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.6)
     return match[0] if match else None
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one character changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        if len(diffs) == 1:
+            return True
+        i = diffs[0]
+        return len(diffs) == 2 and diffs[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((i for i, (x, y) in enumerate(zip(short, long_)) if x != y), len(short))
+    return short[i:] == long_[i + 1 :]
+
+
+def closest_name(word: str, known) -> str | None:
+    """The staff name a mistyped `word` most likely meant (何莉 for 何丽), or None.
+
+    Used for every staff name (LS202, LS203). difflib's ratio is too strict for two-character
+    names (何莉 and 何丽 score 0.5), so the one name a single slip away comes first; when
+    several are, the word may be another person and nothing is suggested.
+    """
+    word = str(word).strip()
+    near = [name for name in dict.fromkeys(known) if one_edit_apart(word, name)]
+    if len(near) == 1:
+        return near[0]
+    return None if near else closest(word, known)

@@ -83,6 +83,10 @@ LOG_CASES = {
         "trainings": "date,child_id,topic,attendee\n2015-09-03,c1,安全,祖母\n2014-01-01,c1,,\n",
     },
     "gb18030": {"talks": (TALKS + "2015-09-03,c1,周老师,谈心\n").encode("gb18030")},
+    "did-you-mean hints": {
+        "talks": TALKS + "2015-09-03,测试儿童,周老帅,\n2015-09-04,c1,吴老师,\n",
+        "activities": "date,title,kind,participants\n2015-09-25,中秋,节日活动,c1;测试儿童\n",
+    },
     "extra column and a unknown log": {
         "talks": "date,child_id,staff,心情\n2015-09-03,c1,周老师,好\n",
         "notes": "a,b\n1,2\n",

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from liushou.check import table_rules
+from liushou.check.hints import ReferenceHints
 from liushou.findings import Finding, finding, shown
 from liushou.load.model import Child, Repository, in_care
 from liushou.load.schema import ENTRUSTED_GUARDIANSHIPS
 from liushou.load.smalllog import Table
 from liushou.logspec import LOGS, RETURNED
-
-if TYPE_CHECKING:  # imported where a frame is checked: small logs come as plain Tables
-    import pandas as pd
 
 
 def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
@@ -32,12 +29,16 @@ def check_duplicate_ids(repo: Repository, today: dt.date) -> list[Finding]:
 def check_mentors(repo: Repository, today: dt.date) -> list[Finding]:
     """LS203: care.mentor must be a name in liushou.yaml staff."""
     staff = set(repo.settings.staff)
+    hints = ReferenceHints(repo)
     out = []
     for child in repo.children.values():
         mentor = child.get("care.mentor")
         if isinstance(mentor, str) and mentor.strip() and mentor.strip() not in staff:
             line, col = child.positions.get("care.mentor", (1, None))
-            out.append(finding("LS203", child.path, line, col, name=shown(mentor.strip())))
+            name = mentor.strip()
+            out.append(
+                finding("LS203", child.path, line, col, name=shown(name), hint=hints.staff(name))
+            )
     return out
 
 
@@ -45,12 +46,13 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
     """LS201 every child_id (and activity participant) names a record; LS202 staff is known."""
     ids = set(repo.children) | repo.unreadable_ids
     staff = set(repo.settings.staff)
+    hints = ReferenceHints(repo)
     out = []
     for name, frame in repo.logs.items():
         spec = LOGS[name]
         file, column_no = _where(repo, name)
         if isinstance(frame, Table):
-            out += table_rules.log_references(frame, spec, ids, staff, file, column_no)
+            out += table_rules.log_references(frame, spec, ids, staff, file, column_no, hints)
             continue
         if spec.id_column in frame:
             named = spec.ids_of(frame)
@@ -64,11 +66,24 @@ def check_log_references(repo: Repository, today: dt.date) -> list[Finding]:
                     column_no[spec.id_column],
                     column=spec.id_column,
                     id=shown(child_id),
+                    hint=hints.child(child_id),
                 )
                 for line, child_id in zip(lines, unknown)
             ]
         if "staff" in frame:
-            out += _not_in(frame, "staff", staff, "LS202", file, column_no, "name")
+            unknown = (frame["staff"] != "") & ~frame["staff"].isin(staff)
+            out += [
+                finding(
+                    "LS202",
+                    file,
+                    int(line),
+                    column_no["staff"],
+                    column="staff",
+                    name=shown(who),
+                    hint=hints.staff(who),
+                )
+                for line, who in zip(frame.loc[unknown, "_line"], frame.loc[unknown, "staff"])
+            ]
     return out
 
 
@@ -223,23 +238,6 @@ def run_checks(repo: Repository, today: dt.date) -> list[Finding]:
                 finding("LS990", "liushou.yaml", 1, check=check.__name__, error=type(exc).__name__)
             )
     return out
-
-
-def _not_in(
-    frame: pd.DataFrame,
-    column: str,
-    known: set[str],
-    code: str,
-    file: str,
-    column_no: dict[str, int],
-    value_key: str,
-) -> list[Finding]:
-    """One finding per row whose non-empty `column` holds a value outside `known`."""
-    unknown = (frame[column] != "") & ~frame[column].isin(known)
-    return [
-        finding(code, file, int(line), column_no[column], column=column, **{value_key: shown(v)})
-        for line, v in zip(frame.loc[unknown, "_line"], frame.loc[unknown, column])
-    ]
 
 
 def _timestamps(days: dict[str, dt.date]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from liushou.check.hints import ReferenceHints
 from liushou.findings import Finding, finding, shown
 from liushou.load.smalllog import Table, ids_of
 from liushou.logspec import LogSpec
@@ -20,6 +21,7 @@ def log_references(
     staff: set[str],
     file: str,
     column_no: dict[str, int],
+    hints: ReferenceHints,
 ) -> list[Finding]:
     """LS201 every child_id (and activity participant) names a record; LS202 staff is known."""
     out = []
@@ -32,13 +34,22 @@ def log_references(
                 column_no[spec.id_column],
                 column=spec.id_column,
                 id=shown(child_id),
+                hint=hints.child(child_id),
             )
             for line, child_id in ids_of(spec, table)
             if child_id != "" and child_id not in ids
         ]
     if "staff" in table:
         out += [
-            finding("LS202", file, line, column_no["staff"], column="staff", name=shown(name))
+            finding(
+                "LS202",
+                file,
+                line,
+                column_no["staff"],
+                column="staff",
+                name=shown(name),
+                hint=hints.staff(name),
+            )
             for line, name in zip(table["_line"], table["staff"])
             if name != "" and name not in staff
         ]

@@ -16,6 +16,9 @@ from liushou.terms import PERIOD_KINDS, parse_term_name
 
 SETTINGS_FILE = "liushou.yaml"
 STAFF_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+# What teachers put between names instead of YAML's ASCII comma: Chinese commas and
+# semicolons, an ideographic space, a space between two Chinese names.
+NAME_SEPARATOR = re.compile("[，、；;\u3000]|(?<=[\u4e00-\u9fff]) +(?=[\u4e00-\u9fff])")
 KNOWN_KEYS = (
     "school",
     "township",
@@ -160,9 +163,32 @@ class _Reader:
 
     def _staff(self, value: Any) -> tuple[list[str], dict[str, str]]:
         """Names in order, and the phones of the entries written as {name, phone}."""
+        if isinstance(value, str) and NAME_SEPARATOR.search(value):
+            self.fail("staff", f"staff 应为姓名的列表，请写成 staff: [{_joined(value)}]")
+            return [], {}
         entries = value if isinstance(value, list) else []
         names: list[str] = []
         phones: dict[str, str] = {}
+        joined = [
+            i for i, e in enumerate(entries) if isinstance(e, str) and NAME_SEPARATOR.search(e)
+        ]
+        for index in joined:
+            # One finding at the entry, not one LS203 per child of each teacher in it. The entry
+            # is not split into names: a liushou.yaml problem stops the run (exit code 2), so
+            # the mentors would not be matched anyway, and the file itself must be right for
+            # everything else that reads it (the contact card's phones, the summary's staff).
+            separator = NAME_SEPARATOR.search(entries[index]).group(0).strip() or "空格"
+            if all(isinstance(e, str) for e in entries):
+                every = f"staff: [{', '.join(_joined(e) for e in entries)}]"
+            else:  # entries with phones stay as they are: show the names of this one only
+                every = _joined(entries[index])
+            self.fail(
+                f"staff.{index}",
+                f"staff 中的“{_as_written(entries[index])}”用“{separator}”隔开了几个姓名："
+                f"请改用英文逗号，写成 {every}，或每行写一个姓名（- 姓名）",
+            )
+        if joined:
+            return [], {}
         for entry in entries:
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 names.append(entry["name"])
@@ -361,6 +387,17 @@ class _Reader:
             in_care=care_rule,
             line=self.parsed.positions.get(where, (1, None))[0],
         )
+
+
+def _as_written(text: str) -> str:
+    """An entry holding several names, as written, each name shown only if fit to print."""
+    parts = re.split(f"({NAME_SEPARATOR.pattern})", text)
+    return "".join(part if i % 2 else shown(part.strip()) for i, part in enumerate(parts))
+
+
+def _joined(text: str) -> str:
+    """Names a teacher separated with Chinese commas or spaces, joined with YAML's ", "."""
+    return ", ".join(shown(n.strip()) for n in NAME_SEPARATOR.split(text) if n.strip())
 
 
 def _fraction(value: Any) -> bool:

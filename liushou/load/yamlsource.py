@@ -94,10 +94,13 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     if not text.strip():
         out.findings.append(finding("LS006", file, 1))
         return out
+    # A key written `name：值` or `name:值` is no key to YAML: found before parsing, so the
+    # finding is at its line whatever YAML makes of it (a string, or an error lines later).
+    slips = colon_slips(text, file) if _SLIP.search(text) else []
     fast = fast_parse(text)
     if fast is not None:
         out.value, out.positions = fast
-        return out
+        return _unread(out, slips) if slips else out
     if "\\u" in text or "\\U" in text:
         # A lone surrogate escape ("\udc80") is no character at all: read it as U+FFFD, an
         # escape of the same length, so a key holding one is an unknown field (LS104), a value
@@ -114,7 +117,7 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
         if "single document" in (exc.context or ""):
             out.findings.append(finding("LS005", file, _line(mark)))
         else:
-            out.findings.append(finding("LS002", file, _line(mark), _col(mark), detail=_why(exc)))
+            out.findings += _yaml_error(file, mark, _why(exc), slips)
         return out
     except yaml.reader.ReaderError as exc:  # a control character: it has a position, no mark
         # libyaml counts the position in bytes of UTF-8, the pure-Python reader in characters
@@ -128,7 +131,7 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         if not (tab_lines and mark is not None and _line(mark) in tab_lines):
-            out.findings.append(finding("LS002", file, _line(mark), _col(mark), detail=_why(exc)))
+            out.findings += _yaml_error(file, mark, _why(exc), slips)
         return out
     finally:
         loader.dispose()
@@ -144,7 +147,68 @@ def parse_yaml(data: bytes, file: str) -> ParsedYaml:
     except _TooComplex as exc:
         out.findings.append(finding("LS002", file, _line(exc.mark), _col(exc.mark), detail=exc.why))
         out.value = None
+    return _unread(out, slips) if slips and out.value is not None else out
+
+
+# A line that starts (after its indent and any `- `) with a key and a full-width colon, or a
+# colon with no space after it (a URL's `://` and a path's `:\` are values, not slips).
+_SLIP = re.compile(r"^[ ]*(?:-[ ]+)?([A-Za-z_][A-Za-z0-9_]*)(：|:(?=[^\s/\\]))", re.M)
+# A line whose value goes on over the lines below: a block scalar (| or >) or an open quote.
+_BLOCK_SCALAR = re.compile(r"(?:^|[ :-])[|>][-+0-9]*[ ]*(?:#.*)?$")
+_OPEN_QUOTE = re.compile(r"""^[ ]*(?:-[ ]+)?(?:[^:#'"]+:[ ]+)?(["'])""")
+
+
+def colon_slips(text: str, file: str) -> list[Finding]:
+    """LS002 at each line whose key has a full-width colon or no space after its colon.
+
+    Lines inside a block scalar (`notes: |`) or a quoted value over several lines are text, not
+    keys, and are left alone.
+    """
+    out = []
+    inside: int | None = None  # the indent a block scalar's lines go deeper than
+    quote: str | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        content = line.lstrip(" ")
+        indent = len(line) - len(content)
+        if quote is not None:
+            if quote in line:
+                quote = None
+            continue
+        if inside is not None:
+            if not content or indent > inside:
+                continue
+            inside = None
+        match = _SLIP.match(line)
+        if match is not None:
+            key, colon = match.group(1, 2)
+            if colon == "：":
+                detail = (
+                    f"{key} 后的冒号是中文全角冒号“：”，请改成英文冒号加一个空格，写成“{key}: 值”"
+                )
+            else:
+                detail = f"{key} 后的冒号“:”后面缺少空格，请写成“{key}: 值”"
+            out.append(finding("LS002", file, number, match.start(2) + 1, detail=detail))
+            continue
+        if _BLOCK_SCALAR.search(line.split(" #")[0] if " #" in line else line):
+            inside = indent
+        opened = _OPEN_QUOTE.match(line)
+        if opened is not None and line.rstrip(" ").count(opened.group(1)) == 1:
+            quote = opened.group(1)
     return out
+
+
+def _unread(out: ParsedYaml, slips: list[Finding]) -> ParsedYaml:
+    """A file YAML could read but with a mistyped key: unread, as after a syntax error."""
+    out.findings += slips
+    out.value, out.positions, out.invalid = None, {}, {}
+    return out
+
+
+def _yaml_error(file: str, mark: Any, detail: str, slips: list[Finding]) -> list[Finding]:
+    """The syntax error YAML reports, unless it is the knock-on of a mistyped key above it."""
+    if slips and (mark is None or _line(mark) >= slips[0].line):
+        return slips
+    return [finding("LS002", file, _line(mark), _col(mark), detail=detail), *slips]
 
 
 # A child record has a few dozen keys; beyond this many it is not a record, and checking each
