@@ -75,6 +75,8 @@ _KEY = re.compile(
     r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s\[\]{},:#"'-][^\[\]{},:#"']*?))\s*:(?=[ \t]|$)"""
 )
 _DIGITS = re.compile(r"\d{7,}[Xx]?|\d(?:[ -]?\d){10,}")
+# A key followed by a full-width colon, or by a colon with no space after it
+_SLIPPED_KEY = re.compile(r"^\s*(?:-\s+)?([A-Za-z_][\w.]*)\s*(?:：|:(?=\S))")
 _WORDY = re.compile(r"[^\s\-\[\]{},:#|>'\"]")
 
 
@@ -97,6 +99,11 @@ def mask_yaml_line(line: str) -> str:
         if key not in SHOWN_KEYS:
             rest = line[match.end() :]
             return mask_digits(line[: match.end()]) + (" ***" if rest.strip() else "")
+    if not found_key and (slip := _SLIPPED_KEY.match(line)):
+        # `name：…` or `name:…` (a colon slip, reported as LS002): keep the key, hide the value
+        if slip[1] in SHOWN_KEYS:
+            return mask_digits(line)
+        return line[: slip.end()] + (" ***" if line[slip.end() :].strip() else "")
     if not found_key:
         body = line.lstrip(" -")
         if _WORDY.search(body) and not _plain_code(body):

@@ -222,3 +222,16 @@ def test_colons_inside_notes_and_values_are_not_slips(tmp_path):
     )
     text += "notes: |\n  time:10点谈心\n  结果：好\nboarding: 否\n"
     assert messages(write_repo(tmp_path, {"c1.yaml": text})) == []
+
+
+def test_a_wrong_colon_excerpt_keeps_the_key_and_hides_the_value(tmp_path):
+    import io
+
+    from liushou.check.reporters import REPORTER_BY_NAME
+
+    text = CHILD.format(id="c1").replace("address: 测试镇测试村一组", "address：测试镇测试村一组")
+    root = write_repo(tmp_path, {"c1.yaml": text})
+    out = io.StringIO()
+    REPORTER_BY_NAME["text"](check_repository(root, TODAY), out).report()
+    assert "address： ***" in out.getvalue()
+    assert "测试村" not in out.getvalue()
