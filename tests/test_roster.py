@@ -310,7 +310,7 @@ def test_roster_takes_today_after_the_command_name(school):
     result = run("-C", str(school), "roster", "--class", "3-2", "--today", "2015-11-01")
     assert result.exit_code == 0, result.output
     title = openpyxl.load_workbook(school / "reports" / "花名册-3-2班.xlsx").properties.title
-    assert title.endswith("（三年级（2）班，2015-11-01）")
+    assert title.endswith("（三年级（2）班，2015年11月1日）")
 
 
 def test_roster_refuses_to_overwrite_without_force(school):
