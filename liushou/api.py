@@ -278,7 +278,7 @@ def roster(
         scope = "全校"
     else:
         scope = class_label(*parse_class_key(class_key))
-    title = f"{repo.settings.school}留守儿童花名册（{scope}，{today}）"
+    title = f"{repo.settings.school}留守儿童花名册（{scope}，{today.year}年{today.month}月{today.day}日）"
     document = ROSTER_WRITERS[fmt](rows, title, "花名册" + (f"-{class_key}班" if class_key else ""))
     notices = []
     if not rows:

@@ -310,7 +310,7 @@ def test_roster_takes_today_after_the_command_name(school):
     result = run("-C", str(school), "roster", "--class", "3-2", "--today", "2015-11-01")
     assert result.exit_code == 0, result.output
     title = openpyxl.load_workbook(school / "reports" / "花名册-3-2班.xlsx").properties.title
-    assert title.endswith("（三年级（2）班，2015-11-01）")
+    assert title.endswith("（三年级（2）班，2015年11月1日）")
 
 
 def test_roster_refuses_to_overwrite_without_force(school):
@@ -415,7 +415,7 @@ def test_card_labels_every_archive_field(school):
     text = docx_text(school / "card.docx")
     for label in ("姓名", "性别", "出生日期", "身份证号", "年级班级", "家庭住址", "留守类型"):
         assert label in text
-    for label in ("监护类型", "父母（父亲）", "监护人", "性格特征", "兴趣爱好", "健康状况"):
+    for label in ("监护类型", "父亲", "监护人", "性格特征", "兴趣爱好", "健康状况"):
         assert label in text
     for label in ("帮扶教师", "学习帮手", "重点帮扶", "个别方案", "计划免疫", "平安保险", "备注"):
         assert label in text

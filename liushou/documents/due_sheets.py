@@ -157,15 +157,16 @@ def due_json(due: DueList) -> str:
 _FONT = "宋体"
 _HEAD_FONT = "黑体"
 # (header, width in mm): A4 portrait leaves 180 mm between 15 mm margins
+# (the handwritten 日期 and 情况记录 get the most room: they are what the teacher fills in)
 _SHEET_COLUMNS = (
     ("序号", 12),
     ("姓名", 16),
     ("班级", 19),
-    ("事项", 43),
+    ("事项", 37),
     ("截止", 22),
     ("最近一次", 22),
-    ("日期", 18),
-    ("情况记录", 28),
+    ("日期", 20),
+    ("情况记录", 32),
 )
 SHEET_MIN_ROWS = 12  # blank rows below the items, for talks the list did not ask for
 
@@ -218,6 +219,8 @@ def due_docx(due: DueList) -> bytes:
     from docx.oxml import OxmlElement
     from docx.shared import Mm, Pt
 
+    from liushou.documents.render import term_title
+
     document = Document()
     document.core_properties.title = WORKSHEET_TITLE
     document.core_properties.author = due.school
@@ -250,7 +253,8 @@ def due_docx(due: DueList) -> bytes:
         paragraph(due.school, 12, center=True)
         paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
         paragraph(empty_message(due) or "", 12)
-    term = due.term.name if due.term else ""
+    term = term_title(due.term) if due.term else ""
+    today = f"{due.today.year}年{due.today.month}月{due.today.day}日"
     for number, (mentor, items) in enumerate(groups):
         if number:
             page_setup(document.add_section(WD_SECTION.NEW_PAGE))
@@ -258,7 +262,7 @@ def due_docx(due: DueList) -> bytes:
         title = paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
         title.paragraph_format.space_after = Pt(4)
         info = paragraph(
-            f"帮扶教师：{mentor}　　学期：{term}　　打印日期：{due.today}　　共 {len(items)} 项",
+            f"帮扶教师：{mentor}　　学期：{term}　　打印日期：{today}　　共 {len(items)} 项",
             10.5,
         )
         info.paragraph_format.space_after = Pt(6)
@@ -299,6 +303,7 @@ def due_docx(due: DueList) -> bytes:
                 cell.width = Mm(width)
                 run = cell.paragraphs[0].add_run(text)
                 run.font.size = Pt(9.5)
+            table_row.cells[0].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         # Keep a row from splitting across pages.
         for table_row in table.rows:
             table_row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))

@@ -490,6 +490,11 @@ def contact_lines(child: Child, settings: Settings | None, full: bool = False) -
     return [x for x in lines if x]
 
 
+def _age_text(age: Any) -> Any:
+    """An age as 65岁 (a bare 65 reads like a code on a card); other values unchanged."""
+    return f"{age}岁" if isinstance(age, int) and not isinstance(age, bool) else age
+
+
 def _lines(*pairs: tuple[str, Any]) -> list[str]:
     """ "标签：值" lines for the values that are present."""
     return [f"{label}：{_date_text(v)}" for label, v in pairs if v not in (None, "", [])]
@@ -528,10 +533,9 @@ def card_fields(
         ("监护类型", [get("guardianship") or ""]),
     ]
     for parent in _parents(child):
-        relation = parent.get("relation") or "父母"
         rows.append(
             (
-                f"父母（{relation}）",
+                str(parent.get("relation") or "父母"),
                 _lines(
                     ("姓名", parent.get("name")),
                     ("电话", phone(parent.get("phone"))),
@@ -550,7 +554,7 @@ def card_fields(
             _lines(
                 ("姓名", guardian.get("name")),
                 ("关系", guardian.get("relation")),
-                ("年龄", guardian.get("age")),
+                ("年龄", _age_text(guardian.get("age"))),
                 ("职业", guardian.get("occupation")),
                 ("住址", guardian.get("address")),
                 ("电话", phone(guardian.get("phone"))),
@@ -663,6 +667,9 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
             table.rows[index].height = Mm(8)
         for index in range(photo_rows, len(fields)):
             table.cell(index, 1).merge(table.cell(index, 2))
+            table.rows[index].height = Mm(6)  # at least: one-line rows not cramped
+            for cell in table.rows[index].cells:
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         notice = document.add_paragraph()
         notice.paragraph_format.space_before = Pt(6)
         run = notice.add_run(CARD_NOTICE)
