@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from liushou.findings import Finding, finding
-from liushou.load.smalllog import may_have_padding, read_columns
+from liushou.load.smalllog import header_usable, may_have_padding, read_columns
 from liushou.load.yamlsource import detect_encoding
 from liushou.logspec import FREE_TEXT, LOGS, LogSpec, canonical_header
 
@@ -59,17 +59,7 @@ def read_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> L
     if table is None:
         return LoadedLog(None, findings)
     header, header_line, frame = table
-    seen = set()
-    for index, column in enumerate(header):
-        if column in seen and column:
-            findings.append(finding("LS011", file, header_line, index + 1, column=column))
-        seen.add(column)
-    missing = [c for c in spec.required if c not in header]
-    for column in missing:
-        findings.append(
-            finding("LS010", file, header_line, column=column, required="、".join(spec.required))
-        )
-    if missing or any(f.code == "LS011" for f in findings):
+    if not header_usable(header, header_line, spec, file, findings):
         return LoadedLog(None, findings, tuple(header))
     cells = [c for c in frame.columns if c != "_line"]
     if _may_have_padding(data, encoding):

@@ -176,6 +176,24 @@ def read_columns(
     return header, header_line, columns, lines
 
 
+def header_usable(
+    header: list[str], header_line: int, spec: LogSpec, file: str, findings: list[Finding]
+) -> bool:
+    """LS011 for a repeated column, LS010 for each missing required one; False if any."""
+    seen, usable = set(), True
+    for index, column in enumerate(header):
+        if column in seen and column:
+            findings.append(finding("LS011", file, header_line, index + 1, column=column))
+            usable = False
+        seen.add(column)
+    for column in spec.required:
+        if column not in header:
+            required = "、".join(spec.required)
+            findings.append(finding("LS010", file, header_line, column=column, required=required))
+            usable = False
+    return usable
+
+
 def read_small_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()) -> LoadedTable:
     """Parse and check one log file as logs.read_log does, into a Table.
 
@@ -191,17 +209,7 @@ def read_small_log(data: bytes, name: str, file: str, keep: tuple[str, ...] = ()
     if read is None:
         return LoadedTable(None, findings)
     header, header_line, cells, lines = read
-    seen = set()
-    for index, column in enumerate(header):
-        if column in seen and column:
-            findings.append(finding("LS011", file, header_line, index + 1, column=column))
-        seen.add(column)
-    missing = [c for c in spec.required if c not in header]
-    for column in missing:
-        findings.append(
-            finding("LS010", file, header_line, column=column, required="、".join(spec.required))
-        )
-    if missing or any(f.code == "LS011" for f in findings):
+    if not header_usable(header, header_line, spec, file, findings):
         return LoadedTable(None, findings, tuple(header))
     columns = {header[i]: cells[i] for i, column in enumerate(header) if column}
     if may_have_padding(data, encoding):
