@@ -10,23 +10,13 @@ from __future__ import annotations
 import os
 import sys
 
-INTERRUPTED = "已中断（Ctrl-C）：没有写入不完整的文件。"
-
-
-class Interrupted(BaseException):
-    """Ctrl-C, raised by our SIGINT handler instead of KeyboardInterrupt: Click turns a
-    KeyboardInterrupt into "Aborted!" and exit 1, but lets this reach cli.run (exit 130).
-    Cleanups (`finally`, `except BaseException`) run for it as for any exception."""
-
-
-def on_interrupt(signum, frame) -> None:  # noqa: ARG001 - the signal module's signature
-    raise Interrupted()
+from liushou.interrupt import INTERRUPTED
 
 
 def run() -> None:
     """Import the command line and run it; exit 130 with one Chinese line on Ctrl-C."""
     try:
-        from .cli import run as run_cli
+        from liushou.cli import run as run_cli
     except KeyboardInterrupt:
         try:
             print(INTERRUPTED, file=sys.stderr)

@@ -36,7 +36,7 @@ def run() -> None:
     takes seconds that the operating system does at once. Output is flushed first, and
     nothing is left to do at exit (every file the command writes is written and closed).
     """
-    from liushou.entry import Interrupted, on_interrupt
+    from liushou.interrupt import Interrupted, on_interrupt
 
     code = 0
     try:
@@ -76,7 +76,7 @@ def run() -> None:
 
 def interrupted() -> int:
     """Say in one line that the command was interrupted; the exit code for it (130)."""
-    from liushou.entry import INTERRUPTED
+    from liushou.interrupt import INTERRUPTED
 
     with contextlib.suppress(OSError, ValueError):
         print(INTERRUPTED, file=sys.stderr)

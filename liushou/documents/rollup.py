@@ -15,7 +15,7 @@ from typing import Any
 from liushou.display import display_width
 from liushou.documents.render import BREAKDOWN_LABELS, _zh_date, render, term_title
 from liushou.documents.roster import neutralise
-from liushou.figures.rollup import PROBLEM_LABELS, CountyFigures, below
+from liushou.figures.rollup import MAX_BARS, PROBLEM_LABELS, CountyFigures, below
 from liushou.labels import grade_label as _grade_label
 from liushou.metricspec import METRICS
 from liushou.terms import default_term
@@ -44,7 +44,6 @@ SHORT_LABELS = {
     "left_behind_share": "留守儿童占比",
 }
 CHART_FILE = "县级汇总图表-{key}.png"
-MAX_BARS = 25  # a chart of schools by rate shows at most this many: the lowest
 
 
 def _cell(rate: float | None, target: float | None) -> dict[str, Any]:

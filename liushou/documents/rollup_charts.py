@@ -6,8 +6,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from liushou.documents.charts import SIZE_INCHES, _figure, _png, guardianship_chart
-from liushou.documents.rollup import MAX_BARS
-from liushou.figures.rollup import CountyFigures, below
+from liushou.figures.rollup import MAX_BARS, CountyFigures, below
 
 BAR_INCHES = 0.24
 BELOW_COLOR = "#c0392b"

@@ -18,23 +18,8 @@ from typing import Any
 from liushou.figures.metrics import TermFigures, in_care
 from liushou.labels import class_key_label
 from liushou.load.model import Repository, Settings
+from liushou.load.schema import ARCHIVE_TITLES
 
-ARCHIVE_FIELD_LABELS = {
-    "address": "家庭住址",
-    "parents": "父母姓名、电话或务工地址",
-    "guardian": "监护人信息",
-    "guardian.name": "监护人姓名",
-    "guardian.relation": "监护人与儿童关系",
-    "guardian.age": "监护人年龄",
-    "guardian.occupation": "监护人职业",
-    "guardian.address": "监护人住址",
-    "guardian.phone": "监护人电话",
-    "guardian.health": "监护人健康状况",
-    "profile.personality": "性格特征",
-    "profile.interests": "兴趣爱好",
-    "profile.health": "健康状况",
-    "care.mentor": "帮扶教师",
-}
 NOTICE_NEEDED = ("隔代监护", "寄养监护", "其他")
 CHINESE_NUMBERS = "一二三四五六七八九十"
 
@@ -98,7 +83,7 @@ def measure_context(
     archive = {
         "complete": complete,
         "incomplete": population - complete,
-        "gaps": "、".join(ARCHIVE_FIELD_LABELS.get(k, k) for k, _ in gaps.most_common(4)),
+        "gaps": "、".join(ARCHIVE_TITLES.get(k, k) for k, _ in gaps.most_common(4)),
     }
 
     # 结对帮扶 / 代理家长

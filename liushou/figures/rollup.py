@@ -33,6 +33,7 @@ from liushou.metricspec import DEFAULT_TARGETS, METRICS
 from liushou.terms import SEASONS, parse_term_name
 
 METRIC_NAMES = tuple(metric.key for metric in METRICS)
+MAX_BARS = 25  # a chart of schools by rate shows at most this many: the lowest
 
 MAX_BYTES = 5 * 1024 * 1024  # a school's report JSON is a few kilobytes; 5 MB is not one
 MAX_LISTED = 3  # shape problems named per file before "等 n 处"
