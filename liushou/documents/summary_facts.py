@@ -275,12 +275,17 @@ def problems(figures: TermFigures, facts: dict[str, Any]) -> list[dict[str, str]
         return rate is not None and target is not None and rate < target
 
     duties = facts["duties"]
+    returned = (getattr(figures, "duties", None) or {}).get("returned", 0)
     if below("retention_rate") and duties["dropouts"]:
         out.append(
             {
                 "key": "retention_rate",
                 "text": f"控辍保学：辍学{duties['dropouts']}人，巩固率为{_pct_rate(metrics['retention_rate'])}，未达到{_pct_rate(targets['retention_rate'])}的目标。",
-                "step": "对辍学儿童落实控辍保学责任，帮扶教师每月至少劝返一次并书面报告镇中心校，直至复学。",
+                "step": (
+                    "对辍学儿童落实控辍保学责任，帮扶教师每月至少劝返一次并书面报告镇中心校，直至复学。"
+                    if returned < duties["dropouts"]
+                    else "辍学儿童已于学期内复学，帮扶教师每月跟踪其学习和出勤、安排补课，防止再次辍学。"
+                ),
             }
         )
     if below("archive_rate"):
