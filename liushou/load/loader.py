@@ -15,6 +15,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,13 +72,15 @@ class ChildFiles:
     digests: dict[str, str | None] = field(default_factory=dict)
 
 
-def scan(root: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of liushou.yaml, every child file and every log file.
+def scan(root: Path) -> cache_mod.Listing:
+    """(relative path, size, mtime_ns) of liushou.yaml, every child file and every log file,
+    and when the scan began (for the cache's racily-clean rule).
 
     Cheap (no file is opened), so a repeated check can tell that nothing changed in well under
     a second even for a county's 50,000 records.
     """
-    found = []
+    started = time.time_ns()
+    found: list[tuple[str, int, int | str]] = []
     skip = len(str(root)) + 1
     children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
     for path in children.files + logs.files + closed.files + [str(root / SETTINGS_FILE)]:
@@ -88,7 +91,7 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
         found.append((path[skip:], info.st_size, info.st_mtime_ns))
     # A refused link or folder is part of the answer: a change to one must change the key.
     found += [(path[skip:], -1, reason) for path, reason in children.problems + logs.problems]
-    return found
+    return cache_mod.Listing(tuple(found), started)
 
 
 def read_sources(root: Path) -> SourceFiles:
