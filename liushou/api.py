@@ -84,7 +84,7 @@ def _read(
         sources,
         store,
         progress,
-        meanwhile=lambda: logs.append(read_logs(sources, settings, tables)),
+        meanwhile=lambda: logs.append(read_logs(sources, settings, tables, store)),
     )
     if store is not None:
         store.save()
@@ -148,10 +148,15 @@ def load(
     store = cache_mod.Cache.for_repository(root) if use_cache else None
     sources, settings, warnings, children, logs = _read(root, store, progress)
     repo, findings = assemble(sources, settings, children, logs)
-    findings = warnings + findings
-    if today is not None:
-        findings += _checks(repo, today)
-    return repo, findings
+    if today is None:
+        return repo, warnings + findings
+    # After a `check` of the same files on the same day, its findings are these (sorted).
+    stored = (
+        store.lookup_content(content_key(sources, children, today.isoformat())) if store else None
+    )
+    if stored is not None:
+        return repo, stored.findings
+    return repo, warnings + findings + _checks(repo, today)
 
 
 def report(

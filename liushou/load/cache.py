@@ -104,6 +104,16 @@ def _trusted(info: os.stat_result) -> bool:
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
+def trusted(info: os.stat_result) -> bool:
+    """Whether a cache file with this fstat may be read (see load_entry)."""
+    return _trusted(info)
+
+
+def private_folder(folder: Path) -> None:
+    """Create the cache folder `folder` private to the current user (see _private_folder)."""
+    _private_folder(folder)
+
+
 def _private_folder(folder: Path) -> None:
     """Create `folder` (and any missing parent, such as the cache root) readable by the
     current user only; an existing cache root of this user is made private too."""
@@ -481,6 +491,7 @@ class Cache:
 
 _WRITTEN_VERSION = "written-1"
 _FOLDER_NAME = re.compile(r"[0-9a-f]{16}")
+_LOG_FILE = re.compile(r"log-[a-z_]+\.npz")  # parsed logs (see logcache.py)
 
 
 def clear(root: Path | None = None) -> int:
@@ -509,7 +520,8 @@ def clear(root: Path | None = None) -> int:
         except OSError:
             continue
         for entry in entries:
-            if entry.name in _OUR_FILES or entry.name.endswith(".tmp"):
+            ours = entry.name in _OUR_FILES or _LOG_FILE.fullmatch(entry.name)
+            if ours or entry.name.endswith(".tmp"):
                 if entry.is_file(follow_symlinks=False) or entry.is_symlink():
                     with contextlib.suppress(OSError):
                         os.remove(entry.path)

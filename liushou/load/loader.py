@@ -303,17 +303,33 @@ class LogFiles:
 SMALL_LOGS_BYTES = 4 << 20
 
 
-def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) -> LogFiles:
+def read_logs(
+    sources: SourceFiles,
+    settings: Settings,
+    tables: bool = False,
+    store: cache_mod.Cache | None = None,
+) -> LogFiles:
     """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs.
 
     With `tables`, small logs (SMALL_LOGS_BYTES in all) are read without pandas, into
     smalllog.Table instead of DataFrames, with the same findings; a file holding a value
     only pandas reads (an Excel-style date) is still read by pandas.
+    With `store`, logs of more than SMALL_LOGS_BYTES in all are parsed once per content: the
+    parse is kept in the cache (logcache.py) and reused while the file's bytes are the same.
     """
     logs = LogFiles()
-    small = tables and _logs_size(sources) <= SMALL_LOGS_BYTES
+    size = _logs_size(sources)
+    small = tables and size <= SMALL_LOGS_BYTES
+    logcache = None
+    if store is not None and size > SMALL_LOGS_BYTES:
+        from liushou.load import logcache
     for name, rel in sources.log_files.items():
-        keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
+        keep = tuple(sorted({c for s in settings.standards if s.log == name for c in s.where}))
+        if logcache is not None:
+            loaded = logcache.get_log(store, name, sources.logs[name], rel, keep)
+            if loaded is not None:
+                _add_log(logs, name, rel, loaded)
+                continue
         try:
             data = _read_log(str(sources.root / rel))
         except fsguard.TooLarge as error:
@@ -334,14 +350,20 @@ def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) ->
             from liushou.load.logs import read_log
 
             loaded = read_log(data, name, rel, keep)
+            if logcache is not None and cache_mod.digest(data) == sources.logs[name]:
+                logcache.put_log(store, name, sources.logs[name], rel, keep, loaded)
         del data
-        logs.files[name] = rel
-        logs.findings.extend(loaded.findings)
-        if loaded.header:
-            logs.headers[name] = loaded.header
-        if loaded.frame is not None:
-            logs.frames[name] = loaded.frame
+        _add_log(logs, name, rel, loaded)
     return logs
+
+
+def _add_log(logs: LogFiles, name: str, rel: str, loaded) -> None:
+    logs.files[name] = rel
+    logs.findings.extend(loaded.findings)
+    if loaded.header:
+        logs.headers[name] = loaded.header
+    if loaded.frame is not None:
+        logs.frames[name] = loaded.frame
 
 
 def _logs_size(sources: SourceFiles) -> int:
