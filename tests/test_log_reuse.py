@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pandas as pd
@@ -106,18 +105,3 @@ def test_a_small_school_stores_no_log(tmp_path):
     api.check_repository(root, TODAY)
     api.load(root, TODAY)
     assert _log_files(root) == []
-
-
-def test_report_findings_come_from_the_check_of_the_same_day_only(tmp_path, monkeypatch):
-    root = _root(tmp_path)
-    checked = api.check_repository(root, TODAY)
-    calls = []
-    real = api._checks
-    monkeypatch.setattr(
-        api, "_checks", lambda repo, today: calls.append(today) or real(repo, today)
-    )
-    _, same_day = api.load(root, TODAY)
-    assert calls == [] and same_day == checked.findings
-    later = TODAY + dt.timedelta(days=1)
-    api.load(root, later)
-    assert calls == [later]
