@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +84,7 @@ def _read(
         sources,
         store,
         progress,
-        meanwhile=lambda: logs.append(read_logs(sources, settings, tables)),
+        meanwhile=lambda: logs.append(read_logs(sources, settings, tables, store)),
     )
     if store is not None:
         store.save()
@@ -118,29 +117,20 @@ def check_repository(
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
-    scanned_at = time.time_ns()
-    listing = scan(root) if store else []
-    # Sizes and modification times of every file name the same content as last time: the
-    # quick key lets an unchanged county check return without reading 50,000 files.
-    quick = cache_mod.digest(repr((listing, today.isoformat())).encode())
-    cached = store.get_result(quick) if store else None
-    if cached is not None:
-        return CheckResult(root, *cached)
+    listing = scan(root) if store else None
+    stored = store.lookup_result(listing, today) if store and listing else None
+    if stored is not None:  # nothing changed since the last check: no file is read
+        return CheckResult(root, stored.findings, stored.children, stored.logs)
     sources, settings, warnings, children, logs = _read(root, store, progress, tables=True)
     key = content_key(sources, children, today.isoformat())
-    cached = store.get_result(key) if store else None
-    if cached is None:
+    stored = store.lookup_content(key) if store else None
+    if stored is None:
         repo, findings = assemble(sources, settings, children, logs)
         findings = sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
-        cached = (findings, len(sources.children), len(sources.logs))
-    if store:
-        # A file changed shortly before the scan (or during the check) could change again
-        # unseen with the same size and time, git's "racily clean" case; file systems with
-        # coarse times (FAT: 2 s) widen the window. Such a result is kept by content only.
-        recent = scanned_at - 3_000_000_000
-        racy = any(mtime >= recent for _, _, mtime in listing)
-        store.put_result((key,) if racy else (key, quick), cached)
-    return CheckResult(root, *cached)
+        stored = cache_mod.StoredResult(findings, len(sources.children), len(sources.logs))
+    if store and listing:
+        store.store_result(stored, key, listing, today)
+    return CheckResult(root, stored.findings, stored.children, stored.logs)
 
 
 def load(
@@ -159,7 +149,7 @@ def load(
     sources, settings, warnings, children, logs = _read(root, store, progress)
     repo, findings = assemble(sources, settings, children, logs)
     findings = warnings + findings
-    if today is not None:
+    if today is not None:  # the checks also mark the rows they reject (left out of figures)
         findings += _checks(repo, today)
     return repo, findings
 

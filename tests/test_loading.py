@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liushou.api import check_repository
-from liushou.load.cache import Cache
+from liushou.load.cache import Cache, StoredResult
 from liushou.load.logs import _read_exact, _read_fast, read_log
 
 from .repo_factory import CHILD, TODAY, write_repo
@@ -102,8 +102,8 @@ def test_a_just_written_file_is_read_again(tmp_path):
 
 def test_cache_entries_of_other_code_are_ignored(tmp_path):
     store = Cache(tmp_path)
-    store.put_result(("k",), ([], 1, 0))
-    assert store.get_result("k") == ([], 1, 0)
+    store.put_result(("k",), StoredResult([], 1, 0))
+    assert store.get_result("k") == StoredResult([], 1, 0)
     store.code_version = "other"
     assert store.get_result("k") is None
 
@@ -118,7 +118,7 @@ def test_cache_files_of_the_wrong_shape_are_no_entry(tmp_path):
 
 def test_a_failed_cache_write_leaves_no_temporary_file(tmp_path):
     (tmp_path / "result.json").mkdir()  # a folder in the way
-    Cache(tmp_path).put_result(("k",), ([], 0, 0))
+    Cache(tmp_path).put_result(("k",), StoredResult([], 0, 0))
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
 
 
@@ -145,3 +145,31 @@ def test_very_long_cells_are_read_by_both_readers():
     text = 'date,child_id,staff,summary\n2015-09-01,c1,s,"' + "长" * 140_000 + '\n续"\n'
     loaded = read_log(text.encode(), "talks", "f", keep=("summary",))
     assert loaded.findings == [] and len(loaded.frame) == 1
+
+
+def test_the_racy_rule_keeps_a_just_written_result_by_content_only(tmp_path):
+    from liushou.load.cache import RACY_WINDOW_NS, Listing, quick_key
+
+    today = TODAY
+    old = Listing((("liushou.yaml", 10, 1_000),), started_ns=1_000 + RACY_WINDOW_NS + 1)
+    racy = Listing((("liushou.yaml", 10, 1_000),), started_ns=1_000 + RACY_WINDOW_NS)
+    result = StoredResult([], 3, 1)
+    store = Cache(tmp_path)
+    store.store_result(result, "content", racy, today)
+    assert store.lookup_result(racy, today) is None
+    assert store.lookup_content("content") == result
+    store.store_result(result, "content", old, today)
+    assert store.lookup_result(old, today) == result
+    assert store.get_result(quick_key(old, today)) == result
+    assert store.lookup_result(old, today.replace(day=today.day - 1)) is None
+
+
+def test_a_refused_link_in_an_old_repository_is_checked_twice_without_error(tmp_path):
+    root = write_repo(tmp_path / "r", {"c1.yaml": CHILD.format(id="c1")})
+    (tmp_path / "elsewhere.yaml").write_text("id: x\n", encoding="utf-8")
+    (root / "children" / "out.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    for path in [tmp_path / "elsewhere.yaml", *root.rglob("*")]:
+        _age(path, 60)  # no file racily clean: the quick key is stored
+    first = check_repository(root, TODAY)
+    assert [f.code for f in first.findings if f.code == "LS014"] == ["LS014"]
+    assert check_repository(root, TODAY).findings == first.findings

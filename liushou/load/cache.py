@@ -26,6 +26,7 @@ import os
 import re
 import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,16 @@ def _trusted(info: os.stat_result) -> bool:
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         return False
     return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def trusted(info: os.stat_result) -> bool:
+    """Whether a cache file with this fstat may be read (see load_entry)."""
+    return _trusted(info)
+
+
+def private_folder(folder: Path) -> None:
+    """Create the cache folder `folder` private to the current user (see _private_folder)."""
+    _private_folder(folder)
 
 
 def _private_folder(folder: Path) -> None:
@@ -274,6 +285,41 @@ def _collector_paused():
             gc.enable()
 
 
+# A file changed within this long before the scan began (or during the check) could change
+# again unseen with the same size and time, git's "racily clean" case; file systems with coarse
+# times (FAT: 2 s) widen the window. A result with such a file is kept by content only.
+RACY_WINDOW_NS = 3_000_000_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """(relative path, size, mtime_ns) of every file a check reads, and when the scan began."""
+
+    files: tuple[tuple[str, int, int | str], ...]
+    started_ns: int
+
+
+@dataclass
+class StoredResult:
+    """A whole check's outcome as the cache keeps it: its sorted findings and what was read."""
+
+    findings: list[Finding]
+    children: int
+    logs: int
+
+
+def quick_key(listing: Listing, today: dt.date) -> str:
+    """Sizes and modification times of every file name the same content as last time: the
+    quick key lets an unchanged county check return without reading 50,000 files."""
+    return digest(repr((list(listing.files), today.isoformat())).encode())
+
+
+def is_racy(listing: Listing) -> bool:
+    """Whether a file was modified within RACY_WINDOW_NS before the scan began, or after."""
+    recent = listing.started_ns - RACY_WINDOW_NS
+    return any(isinstance(mtime, int) and mtime >= recent for _, _, mtime in listing.files)
+
+
 class Cache:
     """Per-repository cache files: children.json, result.json and written.json."""
 
@@ -354,7 +400,29 @@ class Cache:
             self._children_dirty = True
         return part
 
-    def get_result(self, key: str) -> Any:
+    # ------------------------------------------------------------ a whole check's result
+
+    def lookup_result(self, listing: Listing, today: dt.date) -> StoredResult | None:
+        """The stored result of a check of files with these sizes and modification times on
+        `today`, answered without reading any file (see quick_key)."""
+        return self.get_result(quick_key(listing, today))
+
+    def lookup_content(self, content_key: str) -> StoredResult | None:
+        """The stored result of a check of files with exactly these bytes (`content_key`,
+        which includes today's date)."""
+        return self.get_result(content_key)
+
+    def store_result(
+        self, result: StoredResult, content_key: str, listing: Listing, today: dt.date
+    ) -> None:
+        """Keep `result` under its content key and, unless a file is racily clean, under the
+        quick key of `listing` too."""
+        racy = is_racy(listing)
+        self.put_result(
+            (content_key,) if racy else (content_key, quick_key(listing, today)), result
+        )
+
+    def get_result(self, key: str) -> StoredResult | None:
         """The stored result of a whole check, if it was stored under `key`."""
         lines = self._read(RESULT_FILE)
         # A file of the right format but the wrong shape (hand-edited, or another tool's) is
@@ -363,14 +431,15 @@ class Cache:
             keys, findings, children, logs = lines[0]
             if key not in keys or not isinstance(children, int) or not isinstance(logs, int):
                 return None
-            return [decode_finding(row) for row in findings], children, logs
+            return StoredResult([decode_finding(row) for row in findings], children, logs)
         except (TypeError, ValueError, IndexError, AttributeError):
             return None
 
-    def put_result(self, keys: tuple[str, ...], value: Any) -> None:
+    def put_result(self, keys: tuple[str, ...], result: StoredResult) -> None:
+        """Keep `result` under every key of `keys` (one entry: the last check's)."""
         try:
-            findings, children, logs = value
-            line = _dumps([list(keys), [encode_finding(f) for f in findings], children, logs])
+            findings = [encode_finding(f) for f in result.findings]
+            line = _dumps([list(keys), findings, result.children, result.logs])
         except (TypeError, ValueError, AttributeError):  # not a result: stored as no entry
             line = _dumps([list(keys), None])
         self._write(RESULT_FILE, [line])
@@ -422,6 +491,7 @@ class Cache:
 
 _WRITTEN_VERSION = "written-1"
 _FOLDER_NAME = re.compile(r"[0-9a-f]{16}")
+_LOG_FILE = re.compile(r"log-[a-z_]+\.npz")  # parsed logs (see logcache.py)
 
 
 def clear(root: Path | None = None) -> int:
@@ -450,7 +520,8 @@ def clear(root: Path | None = None) -> int:
         except OSError:
             continue
         for entry in entries:
-            if entry.name in _OUR_FILES or entry.name.endswith(".tmp"):
+            ours = entry.name in _OUR_FILES or _LOG_FILE.fullmatch(entry.name)
+            if ours or entry.name.endswith(".tmp"):
                 if entry.is_file(follow_symlinks=False) or entry.is_symlink():
                     with contextlib.suppress(OSError):
                         os.remove(entry.path)

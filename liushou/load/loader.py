@@ -15,6 +15,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,13 +72,15 @@ class ChildFiles:
     digests: dict[str, str | None] = field(default_factory=dict)
 
 
-def scan(root: Path) -> list[tuple[str, int, int]]:
-    """(relative path, size, mtime_ns) of liushou.yaml, every child file and every log file.
+def scan(root: Path) -> cache_mod.Listing:
+    """(relative path, size, mtime_ns) of liushou.yaml, every child file and every log file,
+    and when the scan began (for the cache's racily-clean rule).
 
     Cheap (no file is opened), so a repeated check can tell that nothing changed in well under
     a second even for a county's 50,000 records.
     """
-    found = []
+    started = time.time_ns()
+    found: list[tuple[str, int, int | str]] = []
     skip = len(str(root)) + 1
     children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
     for path in children.files + logs.files + closed.files + [str(root / SETTINGS_FILE)]:
@@ -88,7 +91,7 @@ def scan(root: Path) -> list[tuple[str, int, int]]:
         found.append((path[skip:], info.st_size, info.st_mtime_ns))
     # A refused link or folder is part of the answer: a change to one must change the key.
     found += [(path[skip:], -1, reason) for path, reason in children.problems + logs.problems]
-    return found
+    return cache_mod.Listing(tuple(found), started)
 
 
 def read_sources(root: Path) -> SourceFiles:
@@ -300,17 +303,33 @@ class LogFiles:
 SMALL_LOGS_BYTES = 4 << 20
 
 
-def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) -> LogFiles:
+def read_logs(
+    sources: SourceFiles,
+    settings: Settings,
+    tables: bool = False,
+    store: cache_mod.Cache | None = None,
+) -> LogFiles:
     """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs.
 
     With `tables`, small logs (SMALL_LOGS_BYTES in all) are read without pandas, into
     smalllog.Table instead of DataFrames, with the same findings; a file holding a value
     only pandas reads (an Excel-style date) is still read by pandas.
+    With `store`, logs of more than SMALL_LOGS_BYTES in all are parsed once per content: the
+    parse is kept in the cache (logcache.py) and reused while the file's bytes are the same.
     """
     logs = LogFiles()
-    small = tables and _logs_size(sources) <= SMALL_LOGS_BYTES
+    size = _logs_size(sources)
+    small = tables and size <= SMALL_LOGS_BYTES
+    logcache = None
+    if store is not None and size > SMALL_LOGS_BYTES:
+        from liushou.load import logcache
     for name, rel in sources.log_files.items():
-        keep = tuple({c for s in settings.standards if s.log == name for c in s.where})
+        keep = tuple(sorted({c for s in settings.standards if s.log == name for c in s.where}))
+        if logcache is not None:
+            loaded = logcache.get_log(store, name, sources.logs[name], rel, keep)
+            if loaded is not None:
+                _add_log(logs, name, rel, loaded)
+                continue
         try:
             data = _read_log(str(sources.root / rel))
         except fsguard.TooLarge as error:
@@ -331,14 +350,20 @@ def read_logs(sources: SourceFiles, settings: Settings, tables: bool = False) ->
             from liushou.load.logs import read_log
 
             loaded = read_log(data, name, rel, keep)
+            if logcache is not None and cache_mod.digest(data) == sources.logs[name]:
+                logcache.put_log(store, name, sources.logs[name], rel, keep, loaded)
         del data
-        logs.files[name] = rel
-        logs.findings.extend(loaded.findings)
-        if loaded.header:
-            logs.headers[name] = loaded.header
-        if loaded.frame is not None:
-            logs.frames[name] = loaded.frame
+        _add_log(logs, name, rel, loaded)
     return logs
+
+
+def _add_log(logs: LogFiles, name: str, rel: str, loaded) -> None:
+    logs.files[name] = rel
+    logs.findings.extend(loaded.findings)
+    if loaded.header:
+        logs.headers[name] = loaded.header
+    if loaded.frame is not None:
+        logs.frames[name] = loaded.frame
 
 
 def _logs_size(sources: SourceFiles) -> int:

@@ -7,7 +7,7 @@ import pickle
 import stat
 
 from liushou.load import cache as cache_mod
-from liushou.load.cache import Cache, clear
+from liushou.load.cache import Cache, StoredResult, clear
 
 from .helpers import check_json, cli, repo
 
@@ -103,7 +103,7 @@ def test_cache_clear_removes_every_entry(tmp_path, monkeypatch):
 
 def test_ctrl_c_while_saving_leaves_the_old_entry_and_no_temporary_file(tmp_path, monkeypatch):
     store = Cache(tmp_path / "c")
-    store.put_result(("k",), ([], 1, 0))
+    store.put_result(("k",), StoredResult([], 1, 0))
     real_replace = os.replace
 
     def interrupted(src, dst):
@@ -111,9 +111,9 @@ def test_ctrl_c_while_saving_leaves_the_old_entry_and_no_temporary_file(tmp_path
 
     monkeypatch.setattr(os, "replace", interrupted)
     try:
-        store.put_result(("k2",), ([], 2, 0))
+        store.put_result(("k2",), StoredResult([], 2, 0))
     except KeyboardInterrupt:
         pass
     monkeypatch.setattr(os, "replace", real_replace)
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["result.json"]
-    assert store.get_result("k") == ([], 1, 0)
+    assert store.get_result("k") == StoredResult([], 1, 0)
