@@ -9,20 +9,6 @@ import typer
 from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, settings_failure
 from liushou.cli.common import apply_today as _apply_today
 from liushou.cli.common import fail as _fail
-from liushou.edit.importing import (
-    format_roster_plan,
-    load_records,
-    plan_roster,
-    read_roster,
-    write_roster_plan,
-)
-from liushou.edit.importlog import (
-    LogNameError,
-    format_log_plan,
-    plan_log,
-    read_log_sheet,
-    write_log_plan,
-)
 from liushou.edit.recordfile import RecordWriteError
 from liushou.edit.sheets import SheetError
 from liushou.load.model import Repository
@@ -40,6 +26,8 @@ WRITE_OPTION = typer.Option(False, "--write", help="按预览的内容写入（�
 
 
 def _repository(repo: Path) -> Repository:
+    from liushou.edit.importing import load_records
+
     try:
         # No cache: a dry run writes nothing, not even the cache.
         return load_records(repo)
@@ -65,6 +53,14 @@ def import_roster(
 
     例：liushou import roster 花名册.xlsx --write
     """
+    # The spreadsheet readers load only for an import, not for every other command.
+    from liushou.edit.importing import (
+        format_roster_plan,
+        plan_roster,
+        read_roster,
+        write_roster_plan,
+    )
+
     opts = _apply_today(ctx, today, repo)
     try:
         table = read_roster(file, sheet)
@@ -97,6 +93,14 @@ def import_log(
 
     例：liushou import log talks 谈心记录.xlsx --write
     """
+    from liushou.edit.importlog import (
+        LogNameError,
+        format_log_plan,
+        plan_log,
+        read_log_sheet,
+        write_log_plan,
+    )
+
     opts = _apply_today(ctx, today, repo)
     try:
         table = read_log_sheet(log, file)
