@@ -31,7 +31,7 @@ from liushou.load.loader import (
     scan,
 )
 from liushou.load.model import Repository, Settings
-from liushou.load.settings import find_root, load_settings
+from liushou.load.settings import check_where_columns, find_root, load_settings
 from liushou.scaffold import Scaffold
 from liushou.terms import resolve_term
 
@@ -91,6 +91,16 @@ def _read(
     return sources, settings, warnings, children, logs[0]
 
 
+def _assemble(
+    sources: SourceFiles, settings: Settings, children: ChildFiles, logs: LogFiles
+) -> tuple[Repository, list[Finding]]:
+    """The repository, once its logs' headers are known to hold every column a standard's
+    `where` names (else SettingsError, exit 2, like any other settings problem)."""
+    repo, findings = assemble(sources, settings, children, logs)
+    check_where_columns(settings, repo.log_headers)
+    return repo, findings
+
+
 def _checks(repo: Repository, today: dt.date) -> list[Finding]:
     """The checks across files, and the seals of closed terms (SPEC §10 close)."""
     findings = run_checks(repo, today)
@@ -125,7 +135,7 @@ def check_repository(
     key = content_key(sources, children, today.isoformat())
     stored = store.lookup_content(key) if store else None
     if stored is None:
-        repo, findings = assemble(sources, settings, children, logs)
+        repo, findings = _assemble(sources, settings, children, logs)
         findings = sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
         stored = cache_mod.StoredResult(findings, len(sources.children), len(sources.logs))
     if store and listing:
@@ -147,7 +157,7 @@ def load(
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
     sources, settings, warnings, children, logs = _read(root, store, progress)
-    repo, findings = assemble(sources, settings, children, logs)
+    repo, findings = _assemble(sources, settings, children, logs)
     findings = warnings + findings
     if today is not None:  # the checks also mark the rows they reject (left out of figures)
         findings += _checks(repo, today)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import csv
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,21 +33,16 @@ from liushou.edit.recordfile import (
     write_new_file,
 )
 from liushou.edit.sheets import (
-    SheetError,
     Table,
-    decode_text,
     header_candidates,
     header_key,
     read_table,
 )
 from liushou.edit.yamledit import EditError, edit_record
 from liushou.findings import ERROR
-from liushou.load.loader import LogFiles, assemble, load_children, read_sources
 from liushou.load.model import Repository
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
-from liushou.load.settings import find_root, load_settings
 from liushou.load.yamlsource import ParsedYaml
-from liushou.logspec import canonical_header
 
 
 @dataclass(frozen=True)
@@ -187,27 +181,16 @@ class RosterPlan:
 
 
 def load_records(start: Path) -> Repository:
-    """Load settings and child records only: an import never needs the logs' rows parsed.
+    """The repository an import is planned against, through the one load path (api.load).
+
+    No cache is read or written: a dry run writes nothing, not even the cache.
 
     Raises:
         SettingsError: liushou.yaml is missing or wrong.
     """
-    root = find_root(start)
-    sources = read_sources(root)
-    settings = load_settings(root, sources.settings, [])
-    children = load_children(sources, None)
-    headers = {}
-    for name, rel in sources.log_files.items():
-        # Only the header row: a standard's `where` may name an extra column of the file.
-        try:
-            with open(root / rel, "rb") as handle:
-                first = handle.readline()
-            text, _ = decode_text(first, rel)
-            headers[name] = tuple(canonical_header(next(csv.reader([text]), [])))
-        except (OSError, SheetError, csv.Error):
-            continue
-    logs = LogFiles(headers=headers, files=dict(sources.log_files))
-    repo, _ = assemble(sources, settings, children, logs)
+    from liushou.api import load
+
+    repo, _ = load(start, use_cache=False)
     return repo
 
 

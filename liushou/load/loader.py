@@ -25,7 +25,7 @@ from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
-from liushou.load.settings import SETTINGS_FILE, check_where_columns
+from liushou.load.settings import SETTINGS_FILE
 from liushou.load.yamlsource import capped, parse_yaml
 from liushou.logspec import LOG_NAMES
 
@@ -379,11 +379,7 @@ def _logs_size(sources: SourceFiles) -> int:
 def assemble(
     sources: SourceFiles, settings: Settings, children: ChildFiles, logs: LogFiles
 ) -> tuple[Repository, list[Finding]]:
-    """Build the Repository from parsed children and logs, with the files' own findings.
-
-    Raises:
-        SettingsError: a standard's where names a column its log does not have.
-    """
+    """Build the Repository from parsed children and logs, with the files' own findings."""
     repo = Repository(sources.root, settings)
     findings = [finding("LS013", path, 1) for path in sources.unreadable]
     findings += [
@@ -412,7 +408,6 @@ def assemble(
         repo.children[child.id] = child
     repo.logs, repo.log_headers, repo.log_files = logs.frames, logs.headers, logs.files
     findings += logs.findings
-    check_where_columns(settings, repo.log_headers)
     return repo, findings
 
 
