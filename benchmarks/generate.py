@@ -1,6 +1,6 @@
 """Generate a county-scale liushou data repository for benchmarking.
 
-The repository follows the data contract (SPEC §1–4): ``liushou.yaml`` with an invented county
+The repository follows the data contract (data-format §1–4): ``liushou.yaml`` with an invented county
 education bureau and about 2,000 invented teachers, one YAML record per child under
 ``children/<school>/<grade>年级/<class>班/<id>.yaml`` (about 60 schools), and the logs
 ``logs/talks.csv``, ``logs/visits.csv`` and ``logs/contacts.csv`` with their optional columns.
@@ -653,7 +653,7 @@ def make_child(
         out.append(f"notes: {rng.choice(NOTES)}")
     out.append("")
 
-    # Days in care inside the term (SPEC §6: enrolled_on ≤ d, d < status_date, since ≤ d < until).
+    # Days in care inside the term (data-format §6: enrolled_on ≤ d, d < status_date, since ≤ d < until).
     lo = max(day_index(enrolled), day_index(since) if since else -1, 0)
     hi = day_index(TERM_END)
     for stop in (status_date, until):

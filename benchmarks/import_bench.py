@@ -35,7 +35,9 @@ EXISTING = 500
 STAFF = [f"教师{i:02d}" for i in range(40)]
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
 GIVEN = "小子宇浩欣怡佳雨梓涵思睿俊杰博文嘉琪雅晨明轩诗梦"
-LIUSHOU = "import sys; import liushou.cli; from liushou.cli import run; sys.argv[0] = 'liushou'; run()"
+LIUSHOU = (
+    "import sys; import liushou.cli; from liushou.cli import run; sys.argv[0] = 'liushou'; run()"
+)
 # Runs one command and prints its wall time and the peak RSS of its process tree's largest member.
 WRAPPER = """
 import resource, subprocess, sys, time, json

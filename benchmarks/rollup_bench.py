@@ -1,6 +1,6 @@
 """Time `liushou rollup` over a province: 10,000 generated school report JSON files.
 
-Each file has the shape of `liushou report --format json` (SPEC §7 with `counts`, §12): four
+Each file has the shape of `liushou report --format json` (data-format §7 with `counts`, §12): four
 default standards, every breakdown, ten mentors, random but consistent counts. The roll-up runs
 in a child process (`liushou rollup DIR --format json -o OUT`) so that its wall time and peak
 memory (ru_maxrss) are the command's own; the library steps are also timed in-process.

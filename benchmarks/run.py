@@ -396,15 +396,17 @@ class Bench:
             check=self.report_summary,
         )
 
-        # SPEC §9: a teacher's due list on a day in the term, against the warm check (goal ≤ 2×).
+        # data-format §9: a teacher's due list on a day in the term, against the warm check (goal ≤ 2×).
         self.measure(
             "due",
             "liushou due --today 2015-11-16 --format json, warm cache",
             [*self.liushou, "-C", str(repo), "--today", "2015-11-16", "due", "--format", "json"],
             env=self.env_for(repo),
-            check=lambda run: f"{run.stdout.count(chr(10) + '    {')} items"
-            if run.returncode == 0
-            else f"exit {run.returncode}",
+            check=lambda run: (
+                f"{run.stdout.count(chr(10) + '    {')} items"
+                if run.returncode == 0
+                else f"exit {run.returncode}"
+            ),
         )
 
     def check_untimed(self, repo: Path) -> None:

@@ -102,7 +102,7 @@ def _assemble(
 
 
 def _checks(repo: Repository, today: dt.date) -> list[Finding]:
-    """The checks across files, and the seals of closed terms (SPEC §10 close)."""
+    """The checks across files, and the seals of closed terms (data-format §10 close)."""
     findings = run_checks(repo, today)
     if (repo.root / "closed").is_dir():  # closing.CLOSED_DIR; the seals need pandas
         from liushou.records.closing import check_closed_terms
@@ -188,7 +188,7 @@ def report(
     frozen = frozen_figures(repo.root, term.name)
     if frozen is None:
         return REPORT_WRITERS[fmt](figures, repo, with_names, internal)
-    # A closed term's figures are the frozen ones (SPEC §10): JSON gives them as they were
+    # A closed term's figures are the frozen ones (data-format §10): JSON gives them as they were
     # closed; the documents are rendered from the records, which the seals keep equal.
     if fmt == "json":
         document = Document(json.dumps(frozen, ensure_ascii=False, indent=2) + "\n", STDOUT)
@@ -323,7 +323,7 @@ def due(
     mentor: str | None = None,
     class_key: str | None = None,
 ) -> DueList:
-    """The due list of SPEC §9 for `today` (empty, with term None, outside every term).
+    """The due list of data-format §9 for `today` (empty, with term None, outside every term).
 
     Args:
         repo: the loaded repository.
@@ -355,7 +355,7 @@ def due(
 
 
 def init(directory: Path, school: str, today: dt.date, staff: list[str] | None = None) -> Scaffold:
-    """Create a new school repository (SPEC §10 `init`); nothing existing is overwritten.
+    """Create a new school repository (data-format §10 `init`); nothing existing is overwritten.
 
     Raises:
         UsageError: the folder already holds liushou.yaml, or cannot be written.

@@ -144,7 +144,7 @@ _CODES = [
         "强制报告事件未上报",
         "{kind}事件属于强制报告范围，必须填写上报时间 reported_at",
     ),
-    # LS5xx: closed terms (SPEC §10 close)
+    # LS5xx: closed terms (data-format §10 close)
     Code(
         "LS501",
         ERROR,

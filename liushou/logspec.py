@@ -20,7 +20,7 @@ RowRule = Callable[["pd.DataFrame", "LogSpec"], list[tuple["pd.Series", str, str
 
 EVERYONE = "全体"  # participants of an activity for every child in care that day
 
-# Chinese header names (SPEC §4, the `import log` table of §10) -> the column they mean. A log's
+# Chinese header names (data-format §4, the `import log` table of §10) -> the column they mean. A log's
 # header is read through this table, so 日期,学号,教师 is the same file as date,child_id,staff;
 # each column keeps its place, so findings still name the file's real column numbers.
 HEADER_ALIASES: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""The table of term metrics (SPEC §6.1–6.3): key, Chinese label, default target and counts.
+"""The table of term metrics (data-format §6–6.3): key, Chinese label, default target and counts.
 
 Each metric is a numerator over a denominator taken from the term's `Counts`; the figures,
 the JSON `counts`, the settings' known targets, the report's lines and the templates' sample

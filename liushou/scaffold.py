@@ -1,4 +1,4 @@
-"""A new school repository (SPEC §10 `init`): settings, empty logs with headers, CI files, git."""
+"""A new school repository (data-format §10 `init`): settings, empty logs with headers, CI files, git."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The term calendar of SPEC §5: term names, dates, the as-of date and the periods of a term."""
+"""The term calendar of data-format §5: term names, dates, the as-of date and the periods of a term."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Term:
 
     @property
     def midpoint(self) -> dt.date:
-        """start + ⌊(end − start)/2⌋ days (SPEC §5)."""
+        """start + ⌊(end − start)/2⌋ days (data-format §5)."""
         return self.start + dt.timedelta(days=(self.end - self.start).days // 2)
 
 
@@ -197,7 +197,7 @@ def weeks(term: Term, as_of_date: dt.date) -> list[Period]:
 
 
 def due_periods(every: str, term: Term, as_of_date: dt.date) -> list[Period]:
-    """The periods of kind `every` that belong to the term (SPEC §5, §6.4).
+    """The periods of kind `every` that belong to the term (data-format §5, §6.4).
 
     For `term` the single period is [start, as-of] with the term's midpoint; it belongs only once
     the as-of date has reached that midpoint, so a young term has no term-period yet.

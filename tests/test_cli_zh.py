@@ -37,7 +37,7 @@ def test_help_is_chinese_with_an_example(path):
     assert result.exit_code == 0, result.output
     assert ENGLISH.search(result.output) is None, result.output
     assert "例：" in result.output
-    assert "SPEC" not in result.output
+    assert "the data format" not in result.output
     assert "用法：liushou" in result.output
 
 

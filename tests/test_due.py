@@ -1,4 +1,4 @@
-"""`liushou due` (SPEC §9) on the example school, against counts taken by hand from its logs."""
+"""`liushou due` (data-format §9) on the example school, against counts taken by hand from its logs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The legal duties of SPEC §11: check rules, the return-effort standard, the duties figures."""
+"""The legal duties of data-format §11: check rules, the return-effort standard, the duties figures."""
 
 from __future__ import annotations
 

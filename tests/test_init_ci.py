@@ -67,7 +67,7 @@ def test_init_new_child_talk_check(tmp_path):
     due = run("--today", "2025-09-10", "-C", str(school), "due", "--format", "json")
     items = json.loads(due.stdout)["items"]
     # September's talk is done; the contacts are open, and so is the term's home visit (the
-    # term belongs to itself by its midpoint, measured against the term's end: SPEC §9).
+    # term belongs to itself by its midpoint, measured against the term's end: data-format §9).
     assert [(i["kind"], i["item"], i["deadline"]) for i in items] == [
         ("open", "monthly-parent-contact", "2025-09-30"),
         ("open", "monthly-guardian-contact", "2025-09-30"),

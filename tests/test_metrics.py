@@ -1,4 +1,4 @@
-"""Term calendar and term figures (SPEC §5–§7) on small hand-made repositories."""
+"""Term calendar and term figures (data-format §5–§7) on small hand-made repositories."""
 
 from __future__ import annotations
 
@@ -831,7 +831,10 @@ def test_mentors_include_children_who_left():
         "吴静": {"children": 1, "standards": {"monthly-talk": 0.0}},
         "郑岚": {"children": 0, "standards": {"monthly-talk": 1.0}},  # c was due in September
         "外校老师": {"children": 1, "standards": {"monthly-talk": 0.0}},
-        "从前的老师": {"children": 0, "standards": {"monthly-talk": None}},  # SPEC: every name
+        "从前的老师": {
+            "children": 0,
+            "standards": {"monthly-talk": None},
+        },  # the data format: every name
     }
     assert figures.mentor_rows[0]["mentor"] == "周文"
     assert figures.mentor_rows[0]["standards"]["monthly-talk"] == {

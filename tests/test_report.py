@@ -1,4 +1,4 @@
-"""`liushou report` and `liushou plan`: golden files, JSON per SPEC §7, privacy and errors.
+"""`liushou report` and `liushou plan`: golden files, JSON per data-format §7, privacy and errors.
 
 Refresh the golden files after an intended change with:
     LIUSHOU_UPDATE_GOLDEN=1 python -m pytest tests/test_report.py
@@ -246,7 +246,7 @@ def test_json_follows_spec_section_7(example):
     assert doc["counts"]["archive_rate"] == [25, 27]
     assert doc["counts"]["retention_rate"] == [28, 29]
     assert doc["counts"]["left_behind_share"] == [27, 312]
-    assert doc["counts"]["incident_on_time_rate"] == [2, 3]  # the 走失 row of SPEC §11
+    assert doc["counts"]["incident_on_time_rate"] == [2, 3]  # the 走失 row of data-format §11
     assert (doc["term"], doc["start"], doc["end"], doc["as_of"]) == (
         "2015-autumn",
         "2015-09-01",

@@ -1,4 +1,4 @@
-"""The county roll-up (SPEC §12): sums of counts, ranking, bad inputs, the CLI and its documents."""
+"""The county roll-up (data-format §12): sums of counts, ranking, bad inputs, the CLI and its documents."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def school(
     incidents: tuple[int, int] = (0, 0),
     duties: dict | None = None,
 ) -> dict:
-    """A school's report JSON of SPEC §7 + counts, with rates that agree with the counts."""
+    """A school's report JSON of data-format §7 + counts, with rates that agree with the counts."""
     full = {m: counts.get(m, (0, 0)) for m in METRIC_NAMES}
     population = full["archive_rate"][1]
     data = {

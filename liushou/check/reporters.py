@@ -114,7 +114,7 @@ class TextReporter:
 
 
 class JsonReporter:
-    """SPEC §8: {"findings": [...], "errors": n, "warnings": n}."""
+    """data-format §8: {"findings": [...], "errors": n, "warnings": n}."""
 
     def __init__(self, result: CheckResult, out: TextIO):
         self.result = result
@@ -181,7 +181,7 @@ def fingerprints(findings: list[Finding]) -> list[str]:
 
 
 class GitlabReporter:
-    """GitLab Code Quality (SPEC §8): a JSON array, severity major for errors, minor for warnings."""
+    """GitLab Code Quality (data-format §8): a JSON array, severity major for errors, minor for warnings."""
 
     def __init__(self, result: CheckResult, out: TextIO):
         self.result = result
@@ -209,7 +209,7 @@ SARIF_SCHEMA = (
 
 
 class SarifReporter:
-    """SARIF 2.1.0 (SPEC §8): one run of the tool `liushou`, one rule per catalogue code."""
+    """SARIF 2.1.0 (data-format §8): one run of the tool `liushou`, one rule per catalogue code."""
 
     def __init__(self, result: CheckResult, out: TextIO):
         self.result = result

@@ -236,7 +236,7 @@ def write_document(
 
 def check_overwrite(targets: list[tuple[Path, bytes]], root: Path, force: bool) -> None:
     """Stop (exit 2) before anything is written when a target holds something liushou did not
-    write there: SPEC §8, nothing a person may have edited is overwritten unasked.
+    write there: data-format §8, nothing a person may have edited is overwritten unasked.
 
     A target may be replaced when it is missing, already holds the new bytes, or holds exactly
     what liushou last wrote to it (remembered in the cache, see Cache.note_written).

@@ -1,4 +1,4 @@
-"""`liushou due`: who still needs what today under each care standard (SPEC §9)."""
+"""`liushou due`: who still needs what today under each care standard (data-format §9)."""
 
 from __future__ import annotations
 

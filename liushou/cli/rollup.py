@@ -1,4 +1,4 @@
-"""The `liushou rollup` command (SPEC §12): add schools' report JSON files up for a county.
+"""The `liushou rollup` command (data-format §12): add schools' report JSON files up for a county.
 
 It registers on cli.app. Exit codes: 0 when every input file was used (a duplicate that was set
 aside for a newer one is only a warning), 1 when some file was listed as a problem (missing,

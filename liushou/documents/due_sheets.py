@@ -1,4 +1,4 @@
-"""The due list (SPEC §9) as text tables, Markdown, CSV, JSON and a printable Word worksheet."""
+"""The due list (data-format §9) as text tables, Markdown, CSV, JSON and a printable Word worksheet."""
 
 from __future__ import annotations
 
@@ -138,7 +138,7 @@ def due_md(due: DueList) -> str:
 
 
 def due_csv(due: DueList) -> bytes:
-    """The list as CSV in SPEC §9 order: UTF-8 with BOM and CRLF, so Excel and WPS read it."""
+    """The list as CSV in data-format §9 order: UTF-8 with BOM and CRLF, so Excel and WPS read it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
@@ -148,7 +148,7 @@ def due_csv(due: DueList) -> bytes:
 
 
 def due_json(due: DueList) -> str:
-    """SPEC §9's JSON object."""
+    """data-format §9's JSON object."""
     return json.dumps(due.to_json(), ensure_ascii=False, indent=2) + "\n"
 
 

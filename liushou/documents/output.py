@@ -197,7 +197,7 @@ def _due_docx(due: Any) -> Document:
     return Document(due_docx(due), _due_default(due, "docx"), keep_existing=True)
 
 
-# The due list (SPEC §9), a figures.due.DueList, per --format
+# The due list (data-format §9), a figures.due.DueList, per --format
 DUE_WRITERS: dict[str, Callable[[Any], Document]] = {
     "text": _due_text,
     "md": _due_md,

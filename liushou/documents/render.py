@@ -193,13 +193,13 @@ def report_context(
     from liushou.documents.summary_facts import measure_context
 
     context.update(measure_context(figures, settings, repo))
-    # The duties of SPEC §11 as the figures count them, over what the records tell.
+    # The duties of data-format §11 as the figures count them, over what the records tell.
     context["duties"] = {**context.get("duties", {}), **duties_context(figures, settings)}
     return context
 
 
 def duties_context(figures: TermFigures, settings: Settings) -> dict:
-    """The legal duties of SPEC §11 for the summary's section on them: counts only, no names.
+    """The legal duties of data-format §11 for the summary's section on them: counts only, no names.
 
     Adds to figures.duties: notice_with, notice_needed, notice_missing, notice_rate; efforts as
     [{action, count}]; mandatory / mandatory_reported (走失 and 侵害 incidents, and those reported
@@ -316,7 +316,7 @@ def plan_context(
 
 
 def duty_items(duties: dict[str, int]) -> list[str]:
-    """The open legal duties (SPEC §11) as plan items, most urgent first; counts, never names."""
+    """The open legal duties (data-format §11) as plan items, most urgent first; counts, never names."""
     items = []
     if duties.get("unattended"):
         items.append(f"对{duties['unattended']}名无人监护的留守儿童立即报告并落实监护")

@@ -1,6 +1,6 @@
 """The 花名册 (roster) and the 档案卡/联系卡 (contact cards): masked by default, safe to open.
 
-Privacy (SPEC §8): phones and ID numbers are masked unless the caller asks for them in full.
+Privacy (data-format §8): phones and ID numbers are masked unless the caller asks for them in full.
 A roster never holds a home address (the child's or the guardian's), and gives the parents' work
 places only to the province and city (广东省东莞市, not the town) unless asked for in full; a card
 is the child's archive and keeps both. Spreadsheet output neutralises cells that Excel or WPS would
@@ -169,7 +169,7 @@ def roster_order(child: Child) -> tuple:
 
 
 def roster_children(repo: Repository, class_key: str | None, today: dt.date) -> list[Child]:
-    """The children on today's roster (in care today, SPEC §6), optionally of one class, sorted.
+    """The children on today's roster (in care today, data-format §6), optionally of one class, sorted.
 
     A child whose 转出/辍学/… takes effect after today is still in care, so still listed.
 
@@ -508,7 +508,7 @@ def card_fields(
 
     Args:
         child: the child's record.
-        full: phone and ID numbers in full; masked otherwise (SPEC §8).
+        full: phone and ID numbers in full; masked otherwise (data-format §8).
         settings: the school settings, for the school's and the mentor's phone (联系学校).
     """
     phone = (lambda v: str(v) if v else None) if full else (lambda v: mask_phone(v) or None)
@@ -596,7 +596,7 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
     Args:
         children: the children, in the order to print.
         settings: the school settings (the school's name heads each card).
-        full: phone and ID numbers in full; masked otherwise (SPEC §8).
+        full: phone and ID numbers in full; masked otherwise (data-format §8).
 
     Returns:
         The .docx file's bytes.

@@ -171,7 +171,7 @@ def measure_context(
         "vaccinated": _count(figures, "vaccination_rate"),
     }
 
-    # Duties of the law (SPEC §11): written notices, unattended children, dropouts
+    # Duties of the law (data-format §11): written notices, unattended children, dropouts
     needed = [c for c in children if c.record.get("guardianship") in NOTICE_NEEDED]
     notices = sum(
         1

@@ -1,4 +1,4 @@
-"""Plan and carry out `import roster` (SPEC §10): a school's 花名册 sheet into child records."""
+"""Plan and carry out `import roster` (data-format §10): a school's 花名册 sheet into child records."""
 
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ def _parent_columns(relation: str) -> list[Column]:
     ]
 
 
-# The header table of SPEC §10, in the order of SPEC §3 (plus 状态/状态日期, which a roster of
+# The header table of data-format §10, in the order of data-format §3 (plus 状态/状态日期, which a roster of
 # transfers may hold).
 ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("id", ("学号", "编号"), parse_id),
@@ -106,7 +106,7 @@ ROSTER_HEADERS: dict[str, Column] = {
     header_key(h): column for column in ROSTER_COLUMNS for h in column.headers
 }
 TITLES = {column.key: column.title for column in ROSTER_COLUMNS}
-# Keys a new record must have (SPEC §3 "required"; status defaults to 在校, id is generated).
+# Keys a new record must have (data-format §3 "required"; status defaults to 在校, id is generated).
 NEW_REQUIRED = (
     "name",
     "gender",

@@ -1,4 +1,4 @@
-"""Plan and carry out `import log` (SPEC §10): a sheet of talks, visits... appended to logs/LOG.csv."""
+"""Plan and carry out `import log` (data-format §10): a sheet of talks, visits... appended to logs/LOG.csv."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from liushou.edit.sheets import (
 from liushou.load.model import Repository
 from liushou.logspec import HEADER_ALIASES, LOGS
 
-# Chinese headers of SPEC §10 and §4 -> the log column they mean. "_name", "_class" and
+# Chinese headers of data-format §10 and §4 -> the log column they mean. "_name", "_class" and
 # "_grade" only help find the child_id (姓名 + 班级 when exactly one child matches).
 LOG_HEADERS: dict[str, str] = {
     **HEADER_ALIASES,
@@ -71,7 +71,7 @@ class LogPlan:
 
 
 class LogNameError(ValueError):
-    """LOG is not one of SPEC §4's logs; the message is in Chinese."""
+    """LOG is not one of data-format §4's logs; the message is in Chinese."""
 
 
 def _column(log: str, key: str) -> str | None:

@@ -34,7 +34,7 @@ def _number(cell: Any) -> bool:
 
 
 def parse_datetime(cell: Any) -> dt.datetime:
-    """A date or date and time in any form SPEC §10 allows, as a datetime (midnight if no time).
+    """A date or date and time in any form data-format §10 allows, as a datetime (midnight if no time).
 
     Excel date cells, Excel serial numbers, YYYY-MM-DD, YYYY/M/D, YYYY.M.D, YYYY年M月D日 and
     YYYYMMDD, each optionally followed by H:MM.
@@ -70,7 +70,7 @@ def parse_datetime(cell: Any) -> dt.datetime:
 
 
 def parse_date(cell: Any) -> dt.date:
-    """A date in any form SPEC §10 allows (a time part is dropped). Raises CellError."""
+    """A date in any form data-format §10 allows (a time part is dropped). Raises CellError."""
     return parse_datetime(cell).date()
 
 

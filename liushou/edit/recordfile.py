@@ -1,4 +1,4 @@
-"""Write a new child record (SPEC §3, every key in order with a Chinese comment) and files atomically."""
+"""Write a new child record (data-format §3, every key in order with a Chinese comment) and files atomically."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from liushou import fsguard
 from liushou.display import display_width
 from liushou.load.schema import CHILD_FIELDS
 
-# (key, comment, default, nested keys) in the order of SPEC §3, with §11's optional keys.
+# (key, comment, default, nested keys) in the order of data-format §3, with §11's optional keys.
 _PARENT_KEYS = (
     ("relation", "父亲 | 母亲"),
     ("name", "姓名"),
@@ -161,7 +161,7 @@ def _list(values: list[str]) -> str:
 def new_record_text(fields: dict[str, Any]) -> str:
     """The YAML text of a new child record.
 
-    Every key of SPEC §3 (and §11's optional keys) comes in the order of §3 with a short
+    Every key of data-format §3 (and §11's optional keys) comes in the order of §3 with a short
     Chinese comment; values not given are left empty (YAML null, which `check` treats as
     absent, so only archive warnings remain). Phones and ID numbers are always quoted.
 

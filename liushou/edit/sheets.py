@@ -183,7 +183,7 @@ def _xls_sheets(path: Path):
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode a CSV file as SPEC §4 orders: BOM, UTF-8, then GB18030.
+    """Decode a CSV file as data-format §4 orders: BOM, UTF-8, then GB18030.
 
     Returns:
         (text, encoding) with encoding "utf-8-sig", "utf-8" or "gb18030". Raises SheetError.

@@ -56,7 +56,7 @@ def _value(key: str, value: Any) -> Any:
 
 
 def _order(path: tuple[str, ...]) -> tuple[str, ...]:
-    """The keys of the mapping at `path` in the order of SPEC §3."""
+    """The keys of the mapping at `path` in the order of data-format §3."""
     if path == ("parents",):
         return _PARENT_ORDER
     fields = CHILD_FIELDS
@@ -73,7 +73,7 @@ def _set(mapping: CommentedMap, key: str, value: Any, order: tuple[str, ...]) ->
         else:
             mapping[key] = _value(key, value)
         return
-    # A new key goes after the last key that comes before it in SPEC order.
+    # A new key goes after the last key that comes before it in the data format order.
     rank = order.index(key) if key in order else len(order)
     position = 0
     for index, existing in enumerate(mapping):

@@ -1,4 +1,4 @@
-"""The due list of SPEC §9: who still needs what today, judged by the report's standards engine."""
+"""The due list of data-format §9: who still needs what today, judged by the report's standards engine."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from liushou.load.model import Repository, Standard
 from liushou.load.schema import RISKS
 from liushou.terms import Period, Term
 
-KINDS = ("urgent", "missed", "open")  # the order of SPEC §9
+KINDS = ("urgent", "missed", "open")  # the order of data-format §9
 KIND_ZH = {"urgent": "紧急", "missed": "上期未完成", "open": "本期待完成"}
 UNATTENDED = "unattended"
 INCIDENT = "incident"
@@ -65,7 +65,7 @@ class DueItem:
         return f"{self.grade}-{self.klass}"
 
     def to_json(self) -> dict[str, Any]:
-        """The item as SPEC §9's JSON shape."""
+        """The item as data-format §9's JSON shape."""
         return {
             "kind": self.kind,
             "item": self.item,
@@ -86,7 +86,7 @@ class DueItem:
 
 @dataclass
 class DueList:
-    """The due list for one day: items in SPEC §9 order; `term` is None outside every term."""
+    """The due list for one day: items in data-format §9 order; `term` is None outside every term."""
 
     school: str
     today: dt.date
@@ -109,7 +109,7 @@ class DueList:
         return [(name or NO_MENTOR, grouped[name]) for name in sorted(grouped, key=order)]
 
     def to_json(self) -> dict[str, Any]:
-        """SPEC §9: {"school", "today", "term", "items": [...]} with no phone, ID or address."""
+        """data-format §9: {"school", "today", "term", "items": [...]} with no phone, ID or address."""
         return {
             "school": self.school,
             "today": self.today.isoformat(),
@@ -121,7 +121,7 @@ class DueList:
 def current_periods(every: str, term: Term, today: dt.date) -> tuple[Period | None, Period | None]:
     """The current and the previous period of kind `every`, each None when it is not the term's.
 
-    A period belongs to the term when its midpoint lies in [start, end] (SPEC §5 with the
+    A period belongs to the term when its midpoint lies in [start, end] (data-format §5 with the
     term's end in place of the as-of date), so these are the periods `report` judges.
 
     Args:
@@ -165,7 +165,7 @@ def compute_due(
     mentor: str | None = None,
     class_key: tuple[int, int] | None = None,
 ) -> DueList:
-    """The due list of SPEC §9 for `today`.
+    """The due list of data-format §9 for `today`.
 
     Missed items come from the same `_judge` the term report uses, over the same period and
     with today as the as-of date, so a finished month's missed items are its due − done.
@@ -267,7 +267,7 @@ def compute_due(
     logs: dict[str, _Log] = {}
     returns = _Log.of(repo, "returns", roster)
     for standard in standards:
-        # The standard's own care rule (SPEC §11: a dropout counts until it returns).
+        # The standard's own care rule (data-format §11: a dropout counts until it returns).
         first, stop = span = CARE_SPANS[standard.in_care](roster, returns)
         cared_for = (first <= day) & (day < stop)
         if standard.log not in logs:

@@ -1,4 +1,4 @@
-"""The figures of one term (SPEC §6) computed from a loaded repository, as plain data."""
+"""The figures of one term (data-format §6) computed from a loaded repository, as plain data."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ BREAKDOWN_NAMES = (
     "by_class",
 )
 
-# Boolean fields whose absence means false (SPEC §3), so applies_to: {care.focus: [false]}
+# Boolean fields whose absence means false (data-format §3), so applies_to: {care.focus: [false]}
 # also matches children whose record does not mention focus.
 FIELD_DEFAULTS: dict[str, Any] = {"boarding": False, "care.focus": False}
 
@@ -60,7 +60,7 @@ _NEVER = (_FOREVER, -_FOREVER)  # an empty care span
 class TermFigures:
     """Everything a term report shows. Only plain data: str, int, float, None, date, lists, dicts.
 
-    The first group of fields is what `to_json` emits (SPEC §7); the rest is detail for the
+    The first group of fields is what `to_json` emits (data-format §7); the rest is detail for the
     Markdown and Word reports. Rates are unrounded and None when their denominator is 0.
     Detail that names children (`standard_missing`) must only be shown when names are asked for.
 
@@ -80,11 +80,11 @@ class TermFigures:
       a kind outside ACTIVITY_KINDS reads as 其他
     - health_checks: {rows, children} of 体检 in [start, as-of]
     - log_counts: log name -> rows dated in [start, as-of]
-    - retention: {u, out, dropped} of SPEC §6.2; status_changes: status -> children of U whose
+    - retention: {u, out, dropped} of data-format §6; status_changes: status -> children of U whose
       status took effect in (start, as-of]; joined: children of U whose care began after the
       start; left_behind_ended: children of U whose left_behind.until fell in (start, as-of]
     - students_total: 全校学生数 for the term, or None
-    - duties: the legal duties of SPEC §11 (see `_duties`): counts only
+    - duties: the legal duties of data-format §11 (see `_duties`): counts only
     """
 
     school: str
@@ -92,7 +92,7 @@ class TermFigures:
     as_of: dt.date
     population: int
     metrics: dict[str, float | None]
-    counts: dict[str, list[int]]  # metric key -> [numerator, denominator], SPEC §12
+    counts: dict[str, list[int]]  # metric key -> [numerator, denominator], data-format §12
     targets: dict[str, float]
     standards: dict[str, dict[str, Any]]
     incidents: dict[str, int]
@@ -117,10 +117,10 @@ class TermFigures:
     duties: dict[str, Any] = field(default_factory=lambda: empty_duties())
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable object of SPEC §7 (no phones, ID numbers, addresses or names).
+        """The machine-readable object of data-format §7 (no phones, ID numbers, addresses or names).
 
         Returns:
-            A dict ready for `json.dumps`, keys exactly as in SPEC §7.
+            A dict ready for `json.dumps`, keys exactly as in data-format §7.
         """
         return {
             "school": self.school,
@@ -384,7 +384,7 @@ def _rate(done: int | float, due: int | float) -> float | None:
 
 
 def _left_behind_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.ndarray]:
-    """SPEC §6: in care as a left-behind child."""
+    """data-format §6: in care as a left-behind child."""
     return roster.first, roster.stop
 
 
@@ -399,7 +399,7 @@ def _return_days(roster: _Roster, returns: _Log) -> np.ndarray:
 
 
 def _dropout_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.ndarray]:
-    """SPEC §11: a 辍学 child counts from its status_date until its first later 复学 row."""
+    """data-format §11: a 辍学 child counts from its status_date until its first later 复学 row."""
     dropped = (roster.status == "辍学") & (roster.status_day > -_FOREVER)
     first = np.where(dropped, roster.status_day, _NEVER[0])
     stop = np.where(dropped, _return_days(roster, returns), _NEVER[1])
@@ -540,7 +540,7 @@ def _grade_class_order(key: str) -> tuple:
 
 
 def _counted(values: Iterable[Any], order: Sequence[str] | None = None) -> dict[str, int]:
-    """Counts in the SPEC's enumeration order (or by grade-class), then the rest, 未填 last."""
+    """Counts in the data format's enumeration order (or by grade-class), then the rest, 未填 last."""
     counter = Counter(UNFILLED if value is None else value for value in values)
     known = [key for key in counter if key != UNFILLED]
     if order is None:
@@ -705,7 +705,7 @@ def _duties(
     start: int,
     end: int,
 ) -> dict[str, Any]:
-    """The legal duties of SPEC §11 for the term: counts only, never who.
+    """The legal duties of data-format §11 for the term: counts only, never who.
 
     Besides the JSON keys (notice, unattended, incidents_by_kind, dropouts, returned) it holds
     detail for the summary: agreements (of the notices, 委托照护协议 signed), unattended_paired
@@ -758,7 +758,7 @@ def _duties(
 
 
 def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
-    """The legal duties still open on `day` (SPEC §11), for the next plan's first items.
+    """The legal duties still open on `day` (data-format §11), for the next plan's first items.
 
     Returns:
         {"notice_missing": children in care with an entrusted guardianship and no written
@@ -787,9 +787,9 @@ def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
 
 
 def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
-    """Compute every figure of SPEC §6 for one term.
+    """Compute every figure of data-format §6 for one term.
 
-    Detail beyond SPEC §7 (log_counts, aid, health_checks) counts the rows of children in care on
+    Detail beyond data-format §7 (log_counts, aid, health_checks) counts the rows of children in care on
     at least one day of the term (U of §6.2) dated in [start, as-of], since that is the
     left-behind work of the term; activities are listed whoever took part.
 
@@ -805,8 +805,8 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     as_of_date = terms.as_of(term, today)
     start, end = term.start.toordinal(), as_of_date.toordinal()
     roster = _Roster(repo.children)
-    population = roster.in_care_on(end)  # N of SPEC §6
-    touched = roster.in_care_during(start, end)  # U of SPEC §6.2
+    population = roster.in_care_on(end)  # N of data-format §6
+    touched = roster.in_care_during(start, end)  # U of data-format §6
     size = int(population.sum())
     logs = {name: _Log.of(repo, name, roster) for name in DETAIL_LOGS}
 

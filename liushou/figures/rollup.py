@@ -1,19 +1,19 @@
-"""The county roll-up of SPEC §12: read schools' report JSON files and add their counts up.
+"""The county roll-up of data-format §12: read schools' report JSON files and add their counts up.
 
 Schools send figures up, never records. Every figure of the county is a sum of the schools'
 counts: a rate is Σ numerators / Σ denominators (never the mean of the schools' rates), a care
 standard's rate is Σ done / Σ due. Reading is plain `json` over files of at most `MAX_BYTES`:
 10,000 schools roll up in a few seconds (benchmarks/rollup_bench.py).
 
-Decisions the SPEC leaves open, documented in docs/rollup.md:
+Decisions the data format leaves open, documented in docs/rollup.md:
 
-- The county's targets are the default targets of SPEC §6 (a school that lowered its own target
+- The county's targets are the default targets of data-format §6 (a school that lowered its own target
   does not lower the county's), and 1.00 for every care standard (§6.4's default). The schools'
   table marks every school's figures against these same county targets.
 - A school whose denominator of a metric is 0 or null adds nothing to that metric, numerator
   included: the left-behind share is over the schools that reported 全校学生数.
 - `mentors` is empty in the county's JSON: teachers are named per school and do not add up.
-- `duties` (SPEC §11) is summed over the schools whose files carry it, and left out when none do.
+- `duties` (data-format §11) is summed over the schools whose files carry it, and left out when none do.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ MAX_BARS = 25  # a chart of schools by rate shows at most this many: the lowest
 MAX_BYTES = 5 * 1024 * 1024  # a school's report JSON is a few kilobytes; 5 MB is not one
 MAX_LISTED = 3  # shape problems named per file before "等 n 处"
 DEFAULT_NAME = "全县"
-STANDARD_TARGET = 1.0  # SPEC §6.4: a standard's target defaults to 1.00
-# SPEC §11 duties: the keys that are plain counts
+STANDARD_TARGET = 1.0  # data-format §6: a standard's target defaults to 1.00
+# data-format §11 duties: the keys that are plain counts
 DUTY_COUNTS = ("unattended", "dropouts", "returned")
 
 # Problem kinds: every one but DUPLICATE means the file was not used.
@@ -139,7 +139,7 @@ class _Shape:
 
 
 def validate(data: Any) -> list[str]:
-    """What keeps an object from being a school's report JSON of SPEC §7 with `counts` (§12).
+    """What keeps an object from being a school's report JSON of data-format §7 with `counts` (§12).
 
     Args:
         data: the parsed JSON value.
@@ -405,7 +405,7 @@ def load_reports(
 class CountyFigures:
     """The county's figures for one term, every one a sum of the schools' counts.
 
-    The first group is what `to_json` emits (SPEC §7's shape, plus `schools` and `problems`).
+    The first group is what `to_json` emits (data-format §7's shape, plus `schools` and `problems`).
     `schools` rows: {school, township, population, metrics, standards, rank, counts, file}, in
     the order of the first standard's ranking; `rank` maps a standard id to the school's rank
     (1 = best rate; equal rates share a rank; None when nothing was due).
@@ -432,7 +432,7 @@ class CountyFigures:
     rankings: dict[str, list[int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable roll-up: SPEC §7's keys, `counts`, `schools` and `problems`.
+        """The machine-readable roll-up: data-format §7's keys, `counts`, `schools` and `problems`.
 
         Returns:
             A dict ready for `json.dumps`; no child-level data (the input holds none).
@@ -488,7 +488,7 @@ def _breakdown_order(name: str, keys: Iterable[str]) -> list[str]:
             return (not digits, int(grade) if digits else 0, int(klass) if digits else 0, key)
 
         return sorted(keys, key=order)
-    return keys  # order of first appearance: the schools' own (SPEC enumeration) order
+    return keys  # order of first appearance: the schools' own (the data format enumeration) order
 
 
 def rollup(
@@ -497,7 +497,7 @@ def rollup(
     name: str = DEFAULT_NAME,
     problems: Sequence[Problem] = (),
 ) -> CountyFigures:
-    """Add the schools' figures up (SPEC §12).
+    """Add the schools' figures up (data-format §12).
 
     Args:
         reports: the valid reports of one term (from `load_reports`).

@@ -95,7 +95,7 @@ def scan(root: Path) -> cache_mod.Listing:
 
 
 def read_sources(root: Path) -> SourceFiles:
-    """Read the settings and the logs, and find every child file (SPEC §1).
+    """Read the settings and the logs, and find every child file (data-format §1).
 
     Raises:
         SettingsError: liushou.yaml cannot be read.
@@ -309,7 +309,7 @@ def read_logs(
     tables: bool = False,
     store: cache_mod.Cache | None = None,
 ) -> LogFiles:
-    """Parse every log file (SPEC §4), keeping the free-text columns a standard's where needs.
+    """Parse every log file (data-format §4), keeping the free-text columns a standard's where needs.
 
     With `tables`, small logs (SMALL_LOGS_BYTES in all) are read without pandas, into
     smalllog.Table instead of DataFrames, with the same findings; a file holding a value
@@ -420,7 +420,7 @@ def _log_paths(root: Path) -> fsguard.Scan:
 
 
 def _closed_paths(root: Path) -> fsguard.Scan:
-    """The closing records closed/<T>.yaml (SPEC §10 close), whose seals the check reads."""
+    """The closing records closed/<T>.yaml (data-format §10 close), whose seals the check reads."""
     return fsguard.scan(root, str(root / "closed"), (".yaml",), recursive=False)
 
 

@@ -1,4 +1,4 @@
-"""Read one CSV log (SPEC §4) into a DataFrame and run the checks that need only that file."""
+"""Read one CSV log (data-format §4) into a DataFrame and run the checks that need only that file."""
 
 from __future__ import annotations
 
@@ -199,7 +199,7 @@ def _check_frame(
             continue
         bad = (frame[column] != "") & ~frame[column].isin(allowed)
         per_row(bad, "LS404", column, column=column, allowed=" | ".join(allowed))
-    excel_seen = False  # SPEC §4: one warning per file, however many columns
+    excel_seen = False  # data-format §4: one warning per file, however many columns
     for column in spec.dates + spec.datetimes:
         if column not in frame:
             continue
@@ -222,7 +222,7 @@ def _check_frame(
 
 
 def parse_dates(text: pd.Series, with_time: bool) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse a text column of dates (or datetimes) as SPEC §4 allows.
+    """Parse a text column of dates (or datetimes) as data-format §4 allows.
 
     Returns:
         (parsed datetime64 series, mask of rows written in an Excel/WPS style, mask of rows

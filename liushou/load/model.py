@@ -15,7 +15,7 @@ from liushou.metricspec import DEFAULT_TARGETS
 
 @dataclass(frozen=True)
 class Standard:
-    """A care standard (关爱制度), SPEC §6.4."""
+    """A care standard (关爱制度), data-format §6."""
 
     id: str
     name: str
@@ -26,8 +26,8 @@ class Standard:
     applies_to: dict[str, list[Any]] = field(default_factory=dict)
     target: float = 1.0
     # Which care span makes a child due (a key of figures.metrics.CARE_SPANS): "left_behind" is
-    # SPEC §6's in-care rule; "dropout" counts a 辍学 child from status_date until a 复学 row of
-    # returns.csv (SPEC §11), for the return-effort standard.
+    # data-format §6's in-care rule; "dropout" counts a 辍学 child from status_date until a 复学 row of
+    # returns.csv (data-format §11), for the return-effort standard.
     in_care: str = "left_behind"
     line: int = 1  # where liushou.yaml defines it, for settings errors found after loading
 
@@ -62,7 +62,7 @@ DEFAULT_INCIDENT_LIMITS = {"guardian": 30, "parents": 60, "authority": 120}
 
 @dataclass
 class Settings:
-    """The school settings of liushou.yaml, SPEC §2."""
+    """The school settings of liushou.yaml, data-format §2."""
 
     school: str
     staff: list[str]
@@ -95,7 +95,7 @@ class Child:
     path: str  # relative to the repository root, with "/"
     record: dict[str, Any]
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
-    # The archive fields the record lacks (SPEC §3), found once when the file is checked
+    # The archive fields the record lacks (data-format §3), found once when the file is checked
     archive_gaps: tuple[str, ...] | None = None
 
     def missing_archive(self) -> tuple[str, ...]:
@@ -137,7 +137,7 @@ class Repository:
 
 
 def in_care(child: Child, day: dt.date) -> bool:
-    """Whether the child counts as a left-behind child in the school's care on `day` (SPEC §6).
+    """Whether the child counts as a left-behind child in the school's care on `day` (data-format §6).
 
     A child without a valid enrolled_on, or with a status other than 在校 but no valid
     status_date, is never in care: the condition cannot be decided, and `check` reports it.
@@ -175,7 +175,7 @@ _GUARDIAN_ARCHIVE = ("name", "relation", "age", "occupation", "address", "phone"
 
 
 def archive_missing(child: Child | dict[str, Any]) -> list[str]:
-    """The archive fields (SPEC §3 "archive-complete") a record lacks, as dotted names.
+    """The archive fields (data-format §3 "archive-complete") a record lacks, as dotted names.
 
     "parents" is named once when no parent has name, phone and work_place; "guardian" when the
     guardian is absent, else each missing guardian field. No guardian is needed for 无人监护.
@@ -184,7 +184,7 @@ def archive_missing(child: Child | dict[str, Any]) -> list[str]:
         child: a child, or its validated record.
 
     Returns:
-        Dotted field names, in SPEC order; empty when the record is archive-complete.
+        Dotted field names, in the data format order; empty when the record is archive-complete.
     """
 
     def filled(value: Any) -> bool:

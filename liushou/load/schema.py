@@ -1,4 +1,4 @@
-"""The child record schema of SPEC §3 and the checks that need only one record."""
+"""The child record schema of data-format §3 and the checks that need only one record."""
 
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ STATUSES = ("在校", "转出", "辍学", "休学", "毕业")
 LEFT_BEHIND_TYPES = ("父母均外出", "父亲外出", "母亲外出", "一方外出另一方无监护能力")
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
 PARENT_RELATIONS = ("父亲", "母亲")
-RISKS = ("绿", "黄", "橙", "红")  # care.risk, the school's risk level, lowest first (SPEC §11)
+RISKS = (
+    "绿",
+    "黄",
+    "橙",
+    "红",
+)  # care.risk, the school's risk level, lowest first (data-format §11)
 # Guardianships where the parents entrusted care to another adult, who must tell the school in
-# writing (未成年人保护法 art. 23, SPEC §11).
+# writing (未成年人保护法 art. 23, data-format §11).
 ENTRUSTED_GUARDIANSHIPS = ("隔代监护", "寄养监护", "其他")
 ADULT_AGE = 18
 YES_NO = {"是": True, "否": False}  # accepted for a true/false field
@@ -161,7 +166,7 @@ class _Context:
 
 
 def validate_child(parsed: ParsedYaml, file: str, stem: str) -> tuple[Child | None, list[Finding]]:
-    """Check one parsed child file against SPEC §3 and build its record.
+    """Check one parsed child file against data-format §3 and build its record.
 
     Args:
         parsed: the parsed YAML file.

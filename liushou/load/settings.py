@@ -1,4 +1,4 @@
-"""Find and read liushou.yaml (SPEC §2); any problem in it is a settings error (exit code 2)."""
+"""Find and read liushou.yaml (data-format §2); any problem in it is a settings error (exit code 2)."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ class _Reader:
             self.fail("school", "必须填写学校名称 school（文本）")
         staff, phones = self._staff(raw.get("staff"))
         settings = Settings(school=school if isinstance(school, str) else "", staff=list(staff))
-        # The staff's phones for the contact card (SPEC §2: an entry may be {name, phone}).
+        # The staff's phones for the contact card (data-format §2: an entry may be {name, phone}).
         settings.staff_phones = phones
         for key in ("township", "county", "leader"):
             if key in raw and raw[key] is not None:

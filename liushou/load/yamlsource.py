@@ -35,7 +35,7 @@ class ParsedYaml:
 
 
 def detect_encoding(data: bytes, file: str, findings: list[Finding]) -> str | None:
-    """The encoding to read file bytes with, tried as SPEC §4 orders: BOM, UTF-8, GB18030.
+    """The encoding to read file bytes with, tried as data-format §4 orders: BOM, UTF-8, GB18030.
 
     Checked piece by piece, so a large log is never held twice as text just to be checked.
 

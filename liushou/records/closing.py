@@ -1,4 +1,4 @@
-"""Close a finished term (SPEC §10): freeze its figures and seal the rows and fields they read.
+"""Close a finished term (data-format §10): freeze its figures and seal the rows and fields they read.
 
 `close_term` writes closed/<T>.yaml with the term's report JSON figures, the closing date, for
 each log a digest of the rows dated in [start, end] (and one digest per row, with the row's line
@@ -38,7 +38,7 @@ CLOSED_DIR = "closed"
 CLOSED = "closed"
 REOPENED = "reopened"
 
-# Child fields that the term figures read (SPEC §6, §7; guardian.notice_on for §11's duties),
+# Child fields that the term figures read (data-format §6, §7; guardian.notice_on for §11's duties),
 # besides whether the record is archive-complete and the fields named by standards' applies_to.
 FIGURE_FIELDS = (
     "enrolled_on",

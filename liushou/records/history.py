@@ -1,4 +1,4 @@
-"""A child's record through git (SPEC §10 `history`): who changed which field when, and log rows.
+"""A child's record through git (data-format §10 `history`): who changed which field when, and log rows.
 
 git is run as a program (`git -C root ...`, no shell); its output is read as bytes and decoded
 as UTF-8, else GB18030 (what a record or log saved on Chinese Windows is in), never failing.
@@ -25,7 +25,7 @@ from liushou.documents.roster import coarse_place, mask_id_number, mask_phone
 from liushou.logspec import LOG_NAMES, canonical_header
 from liushou.records.files import GitError, RecordsError, decode_text, git, git_toplevel
 
-# Headers naming the child in a log (SPEC §4 allows the Chinese names of `import log`).
+# Headers naming the child in a log (data-format §4 allows the Chinese names of `import log`).
 CHILD_COLUMNS = ("child_id", "学号", "编号")
 PHONE_KEYS = ("phone", "employer_phone")
 ADDRESS_KEYS = ("address",)

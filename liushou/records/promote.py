@@ -1,4 +1,4 @@
-"""Move every child up one grade before an autumn term (SPEC §10 `promote`, 升年级).
+"""Move every child up one grade before an autumn term (data-format §10 `promote`, 升年级).
 
 `plan_promotion` works out everything first (new grades, graduates, folder moves, the edited
 text of every record) and writes nothing; `apply_promotion` then carries the plan out.
@@ -11,7 +11,7 @@ indentation. Each edited text is parsed again and must equal the old record with
 fields changed; a record that cannot be edited so (a flow-style mapping, a duplicated key) is a
 problem of the plan and nothing is written.
 
-Rules a school would expect where SPEC §10 is silent: a child of status 在校 whose enrolled_on
+Rules a school would expect where data-format §10 is silent: a child of status 在校 whose enrolled_on
 is after the spring term's end was registered for the coming year and keeps its grade; a
 graduate stays in its folder (there is no next grade to move to); a class folder left empty is
 removed. Closed terms keep their frozen figures; their seal on the children's fields (LS502) is
