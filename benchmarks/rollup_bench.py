@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from liushou.metrics import METRIC_NAMES  # noqa: E402
+from liushou.figures.rollup import METRIC_NAMES  # noqa: E402
 
 TERM = "2015-autumn"
 GUARDIANSHIPS = ("隔代监护", "寄养监护", "单亲监护", "无人监护", "其他")
