@@ -15,9 +15,12 @@ Only the strings this CLI can reach are covered; an unknown one stays English, n
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import re
+import sys
 
-from typer import _click, core, rich_utils
+from typer import _click, core
 from typer._click import exceptions, formatting
 
 ZH = {
@@ -94,9 +97,46 @@ def _display_type(display_type_rich):
     return display_type_zh
 
 
-def _install() -> None:
+def _patch_rich_utils(rich_utils) -> None:
+    """Chinese constants and error messages in typer.rich_utils (help and error output)."""
     for name, value in RICH_CONSTANTS.items():
         setattr(rich_utils, name, value)
+    rich_format_error = rich_utils.rich_format_error
+
+    def rich_format_error_zh(error: exceptions.ClickException) -> None:
+        english = error.format_message
+        error.format_message = lambda: translate(english())
+        rich_format_error(error)
+
+    rich_utils.rich_format_error = rich_format_error_zh
+
+
+class _PatchWhenImported(importlib.abc.MetaPathFinder):
+    """Patch typer.rich_utils the moment Typer imports it: Typer loads it (and rich, about
+    70 ms) only to print help or an error, so a command that succeeds never pays for it."""
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != "typer.rich_utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_patch(module) -> None:
+            exec_module(module)
+            _patch_rich_utils(module)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def _install() -> None:
+    if "typer.rich_utils" in sys.modules:
+        _patch_rich_utils(sys.modules["typer.rich_utils"])
+    else:
+        sys.meta_path.insert(0, _PatchWhenImported())
     core._ = lambda text: ZH.get(text, text)
 
     write_usage = formatting.HelpFormatter.write_usage
@@ -119,15 +159,6 @@ def _install() -> None:
 
     for cls in (core.TyperOption, core.TyperArgument):
         cls.display_type_rich = _display_type(cls.display_type_rich)
-
-    rich_format_error = rich_utils.rich_format_error
-
-    def rich_format_error_zh(error: exceptions.ClickException) -> None:
-        english = error.format_message
-        error.format_message = lambda: translate(english())
-        rich_format_error(error)
-
-    rich_utils.rich_format_error = rich_format_error_zh
 
     def show(self, file=None) -> None:  # the plain (non-rich) path, for completeness
         _click.echo(f"错误：{translate(self.format_message())}", file=file, err=file is None)
