@@ -152,16 +152,22 @@ def load(
 ) -> tuple[Repository, list[Finding]]:
     """Load the repository at `start` for computing figures; findings are returned, not raised.
 
-    With `today`, the findings include the cross-file checks, as `check` would report them.
+    With `today`, the findings are those `check` reports: taken from the stored result of a check
+    of exactly these files when there is one (the checks change nothing in the repository, so a
+    report or due list after a check does not run them again), else computed.
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
     sources, settings, warnings, children, logs = _read(root, store, progress)
     repo, findings = _assemble(sources, settings, children, logs)
-    findings = warnings + findings
-    if today is not None:  # the checks also mark the rows they reject (left out of figures)
-        findings += _checks(repo, today)
-    return repo, findings
+    if today is None:
+        return repo, warnings + findings
+    stored = (
+        store.lookup_content(content_key(sources, children, today.isoformat())) if store else None
+    )
+    if stored is not None:
+        return repo, list(stored.findings)
+    return repo, sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
 
 
 def report(
@@ -297,8 +303,12 @@ def changed_files(root: Path, base: str) -> set[str]:
     """
 
     def git(*args: str) -> list[str]:
+        # core.quotepath=off: names under 3年级/2班 come back as written, not as "\345..."
         out = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+            ["git", "-c", "core.quotepath=off", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return [line for line in out.stdout.splitlines() if line]
 
@@ -335,8 +345,6 @@ def due(
     Raises:
         UsageError: an unknown standard, mentor or class.
     """
-    from liushou.documents.roster import parse_class_key
-
     ids = [s.id for s in repo.settings.standards]
     if standard is not None and standard not in ids:
         raise UsageError(f"没有编号为 {standard} 的关爱制度；可选：{'、'.join(ids)}")

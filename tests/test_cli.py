@@ -247,3 +247,23 @@ def test_console_entry_point_keeps_exit_codes_and_output(tmp_path, spoil, code):
     )
     assert result.returncode == code
     assert json.loads(result.stdout)["errors"] == code
+
+
+def test_changed_sees_files_under_chinese_folder_names(tmp_path):
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    import subprocess
+
+    root = write_repo(tmp_path, {"3年级/2班/c1.yaml": CHILD.format(id="c1")})
+    for cmd in (
+        ["init", "-q"],
+        ["add", "."],
+        ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"],
+    ):
+        subprocess.run([git, "-C", str(root), *cmd], check=True)
+    path = root / "children" / "3年级" / "2班" / "c1.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("gender: 男", "gender: 未知"), "utf-8")
+    result = run("-C", str(root), "check", "--changed", "--format", "json")
+    found = [(f["file"], f["code"]) for f in json.loads(result.stdout)["findings"]]
+    assert ("children/3年级/2班/c1.yaml", "LS103") in found

@@ -173,3 +173,23 @@ def test_a_refused_link_in_an_old_repository_is_checked_twice_without_error(tmp_
     first = check_repository(root, TODAY)
     assert [f.code for f in first.findings if f.code == "LS014"] == ["LS014"]
     assert check_repository(root, TODAY).findings == first.findings
+
+
+def test_a_load_after_a_check_takes_its_findings_from_the_stored_result(tmp_path, monkeypatch):
+    import liushou.api
+
+    talks = "date,child_id,staff\n2015-10-10,c1,周老师\n2015-10-11,ghost,周老师\n"
+    root = write_repo(tmp_path, {"c1.yaml": CHILD.format(id="c1")}, logs={"talks": talks})
+    checked = check_repository(root, TODAY)
+    assert [(f.code, f.line) for f in checked.findings if f.code == "LS201"] == [("LS201", 3)]
+
+    def no_checks(repo, today):
+        raise AssertionError("the cross-file checks ran again")
+
+    monkeypatch.setattr(liushou.api, "_checks", no_checks)
+    _, findings = liushou.api.load(root, TODAY)
+    assert findings == checked.findings
+    (root / "logs" / "talks.csv").write_text(talks + "2015-10-12,c1,周老师\n", encoding="utf-8")
+    monkeypatch.undo()
+    _, changed = liushou.api.load(root, TODAY)  # other bytes: computed, not taken
+    assert [(f.code, f.line) for f in changed if f.code == "LS201"] == [("LS201", 3)]

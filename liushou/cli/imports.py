@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from liushou.api import load
 from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, settings_failure
 from liushou.cli.common import apply_today as _apply_today
 from liushou.cli.common import fail as _fail
@@ -26,11 +27,9 @@ WRITE_OPTION = typer.Option(False, "--write", help="按预览的内容写入（�
 
 
 def _repository(repo: Path) -> Repository:
-    from liushou.edit.importing import load_records
-
     try:
         # No cache: a dry run writes nothing, not even the cache.
-        return load_records(repo)
+        return load(repo, use_cache=False)[0]
     except SettingsError as error:
         raise settings_failure(error) from None
 

@@ -24,7 +24,6 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from liushou.figures.metrics import TermFigures
 from liushou.terms import months
 
-FONT_FAMILY = "Liushou Sans SC"
 FONT_FILE_NAME = "LiushouSansSC-Regular.otf"
 DPI = 150
 SIZE_INCHES = (6.0, 3.2)

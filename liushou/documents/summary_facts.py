@@ -21,7 +21,6 @@ from liushou.load.model import Repository, Settings
 from liushou.load.schema import ARCHIVE_TITLES
 
 NOTICE_NEEDED = ("隔代监护", "寄养监护", "其他")
-CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
 def zh_day(day: dt.date, with_year: bool = True) -> str:
@@ -378,8 +377,3 @@ def _behind_classes(figures: TermFigures, limit: int = 2) -> list[dict]:
         if rate is not None and rate < 0.8:
             rows.append((rate, row))
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])[:limit]]
-
-
-def chinese_number(n: int) -> str:
-    """1..10 -> 一..十 (for （一）-style headings built in templates)."""
-    return CHINESE_NUMBERS[n - 1] if 1 <= n <= len(CHINESE_NUMBERS) else str(n)

@@ -180,20 +180,6 @@ class RosterPlan:
         return not self.new and not self.changed
 
 
-def load_records(start: Path) -> Repository:
-    """The repository an import is planned against, through the one load path (api.load).
-
-    No cache is read or written: a dry run writes nothing, not even the cache.
-
-    Raises:
-        SettingsError: liushou.yaml is missing or wrong.
-    """
-    from liushou.api import load
-
-    repo, _ = load(start, use_cache=False)
-    return repo
-
-
 def is_roster_header(keys: list[str]) -> bool:
     """The roster's header row is the first holding 姓名."""
     return any("姓名" in header_candidates(k) for k in keys)
@@ -457,7 +443,8 @@ def generate_id(enrolled_on: dt.date, grade: int, class_: int, taken: set[str]) 
 
 
 def shown(key: str, value: Any) -> str:
-    """A value as the plan shows it: phones and ID numbers masked, addresses shortened."""
+    """A value as the plan shows it: phones and ID numbers masked, addresses hidden, work places
+    cut to province and city (a dry run's output may end up in a CI log)."""
     if value is None or value == "" or value == []:
         return "（空）"
     last = key.rsplit(".", 1)[-1]
@@ -465,7 +452,9 @@ def shown(key: str, value: Any) -> str:
         return mask_phone(value)
     if last == "id_number":
         return mask_id_number(value)
-    if last in ("address", "work_place"):
+    if last == "address":
+        return "****"
+    if last == "work_place":
         return coarse_place(value)
     if isinstance(value, bool):
         return "是" if value else "否"

@@ -67,9 +67,6 @@ def cache_root() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "liushou"
 
 
-_PART = 2000
-
-
 CHILDREN_FILE = "children.json"
 RESULT_FILE = "result.json"
 WRITTEN_FILE = "written.json"  # what liushou last wrote where (see cli._write)

@@ -25,9 +25,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from liushou import fsguard
 from liushou.errors import TermError
 from liushou.figures.metrics import FIELD_DEFAULTS, term_figures
 from liushou.findings import Finding, finding, shown
+from liushou.load.loader import LOG_FILE_LIMIT
 from liushou.load.logs import read_log
 from liushou.load.model import Child, Repository, Settings
 from liushou.logspec import LOGS
@@ -182,8 +184,8 @@ def read_full_logs(repo: Repository, root: Path) -> dict[str, tuple[str, pd.Data
     out: dict[str, tuple[str, pd.DataFrame | None]] = {}
     for name, rel in repo.log_files.items():
         try:
-            data = (root / rel).read_bytes()
-        except OSError:
+            data = fsguard.safe_read_bytes(root, root / rel, LOG_FILE_LIMIT)
+        except OSError:  # unreadable, refused by the read policy or too large: check says why
             out[name] = (rel, None)
             continue
         header = repo.log_headers.get(name, ())
@@ -240,7 +242,7 @@ def read_closed(path: Path) -> ClosedRecord:
         RecordsError: the file cannot be read or is not a closing record.
     """
     try:
-        content = yaml.safe_load(path.read_bytes())
+        content = yaml.safe_load(fsguard.read_limited(str(path), 1 << 24))
     except (OSError, yaml.YAMLError):
         raise RecordsError(f"关账记录 {path.name} 无法读取或不是有效的 YAML") from None
     if not isinstance(content, dict) or not isinstance(content.get("figures"), dict):
