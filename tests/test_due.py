@@ -398,3 +398,14 @@ def test_return_effort_follows_the_dropout_from_status_date_until_it_returns(exa
     assert (item.deadline, item.remaining) == (dt.date(2015, 12, 31), 1)
     back = compute_due(example, dt.date(2016, 1, 20), standard_id="monthly-return-effort")
     assert [i for i in back.items if i.item == "monthly-return-effort"] == []
+
+
+def test_json_text_is_the_json_object_one_item_per_line(example):
+    from liushou.documents.due_sheets import due_json
+
+    due = compute_due(example, MID_NOVEMBER)
+    text = due_json(due)
+    assert json.loads(text) == due.to_json()
+    assert text.count("\n    {") == len(due.items)
+    empty = compute_due(example, dt.date(2016, 8, 1))
+    assert json.loads(due_json(empty)) == {**empty.to_json(), "items": []}
