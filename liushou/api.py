@@ -16,7 +16,7 @@ from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
 from liushou.errors import TermError, UsageError
 from liushou.findings import Finding
-from liushou.labels import class_label, parse_class_key
+from liushou.labels import class_label, parse_class_key, zh_date
 from liushou.load import cache as cache_mod
 from liushou.load.loader import (
     ChildFiles,
@@ -284,7 +284,7 @@ def roster(
         scope = "全校"
     else:
         scope = class_label(*parse_class_key(class_key))
-    title = f"{repo.settings.school}留守儿童花名册（{scope}，{today.year}年{today.month}月{today.day}日）"
+    title = f"{repo.settings.school}留守儿童花名册（{scope}，{zh_date(today)}）"
     document = ROSTER_WRITERS[fmt](rows, title, "花名册" + (f"-{class_key}班" if class_key else ""))
     notices = []
     if not rows:

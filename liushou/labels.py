@@ -21,6 +21,14 @@ GRADE_NAMES = (
 _CLASS_KEY = re.compile(r"^\s*(\d+)\s*(?:-|－|年级)\s*(\d+)\s*班?\s*$")
 
 
+PRESCHOOL_FOLDER = "学前班"
+
+
+def grade_folder(grade: int) -> str:
+    """The folder `new` keeps a grade's records in: 学前班 for 0, else "3年级"."""
+    return PRESCHOOL_FOLDER if grade == 0 else f"{grade}年级"
+
+
 def grade_label(grade: Any) -> str:
     """3 (or "3") -> "三年级", 7 -> "初一"; a grade outside 0..9 as written, None as ""."""
     if isinstance(grade, str) and grade.isdigit():
@@ -51,3 +59,9 @@ def parse_class_key(text: str) -> tuple[int, int]:
     if not match:
         raise ValueError(f"班级应写成“年级-班”，例如 3-2 表示三年级（2）班，而不是“{text}”")
     return int(match[1]), int(match[2])
+
+
+def zh_date(day: Any, year: bool = True) -> str:
+    """2015-09-01 -> "2015年9月1日" (or "9月1日"); a datetime's time of day is left out."""
+    text = f"{day.month}月{day.day}日"
+    return f"{day.year}年{text}" if year else text

@@ -10,7 +10,7 @@ from typing import Any
 
 from liushou.documents.roster import neutralise
 from liushou.figures.due import KIND_ZH, DueItem, DueList
-from liushou.labels import class_label
+from liushou.labels import class_label, zh_date
 
 COLUMNS = (
     "类别",
@@ -192,8 +192,7 @@ def _short_date(day: Any, today: Any) -> str:
     """ "11月30日" (with the year when it is not today's), so a date fits a narrow column."""
     if day is None:
         return ""
-    text = f"{day.month}月{day.day}日"
-    return text if day.year == today.year else f"{day.year}年{text}"
+    return zh_date(day, year=day.year != today.year)
 
 
 def _sheet_period(item: DueItem, due: DueList) -> str:
@@ -263,7 +262,7 @@ def due_docx(due: DueList) -> bytes:
         paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
         paragraph(empty_message(due) or "", 12)
     term = term_title(due.term) if due.term else ""
-    today = f"{due.today.year}年{due.today.month}月{due.today.day}日"
+    today = zh_date(due.today)
     for number, (mentor, items) in enumerate(groups):
         if number:
             page_setup(document.add_section(WD_SECTION.NEW_PAGE))

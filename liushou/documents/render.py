@@ -16,7 +16,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from liushou.figures.metrics import TermFigures
-from liushou.labels import class_key_label, grade_label
+from liushou.labels import class_key_label, grade_label, zh_date
 from liushou.load.model import Repository, Settings
 from liushou.logspec import MANDATORY_REPORT_KINDS
 from liushou.metricspec import METRIC_BY_KEY, METRICS
@@ -52,10 +52,6 @@ def term_title(term: Term) -> str:
     year, season = int(term.name[:4]), term.name[5:]
     first = year if season == "autumn" else year - 1
     return f"{first}—{first + 1}学年{SEASON_LABELS[season]}"
-
-
-def _zh_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def report_context(
@@ -151,7 +147,7 @@ def report_context(
             "end": figures.term.end,
         },
         "as_of": figures.as_of,
-        "as_of_zh": _zh_date(figures.as_of),
+        "as_of_zh": zh_date(figures.as_of),
         "in_progress": figures.as_of < figures.term.end,
         "population": figures.population,
         "students_total": figures.students_total,
@@ -170,7 +166,7 @@ def report_context(
         "incident_list": [
             {
                 **i,
-                "occurred_zh": _zh_date(i["occurred_on"]),
+                "occurred_zh": zh_date(i["occurred_on"]),
                 "outcome": _incident_outcome(i),
             }
             for i in figures.incident_list
@@ -186,7 +182,7 @@ def report_context(
         "left_behind_ended": figures.left_behind_ended,
         "with_names": with_names,
         "missing": missing,
-        "generated_on": _zh_date(figures.as_of),
+        "generated_on": zh_date(figures.as_of),
         "limits": dict(settings.incident_limits_minutes),
         "internal": internal,
     }
@@ -311,7 +307,7 @@ def plan_context(
         "open_duties": open_items,
         "limits": dict(settings.incident_limits_minutes),
         "carried": list(carried or []),
-        "signed_on": _zh_date(signed_on or term.start),
+        "signed_on": zh_date(signed_on or term.start),
     }
 
 
@@ -368,7 +364,7 @@ def _environment(root: Path | None) -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["pct"] = pct
-    env.filters["zh_date"] = _zh_date
+    env.filters["zh_date"] = zh_date
     return env
 
 

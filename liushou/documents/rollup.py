@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from liushou.display import display_width
-from liushou.documents.render import BREAKDOWN_LABELS, _zh_date, render, term_title
+from liushou.documents.render import BREAKDOWN_LABELS, render, term_title
 from liushou.documents.roster import neutralise
 from liushou.figures.rollup import MAX_BARS, PROBLEM_LABELS, CountyFigures, below
 from liushou.labels import grade_label as _grade_label
+from liushou.labels import zh_date
 from liushou.metricspec import METRICS
 from liushou.terms import default_term
 
@@ -169,7 +170,7 @@ def county_context(
         "name": figures.name,
         "term": {"name": figures.term, "title": term_title(term), "start": start, "end": end},
         "as_of": as_of,
-        "as_of_zh": _zh_date(as_of),
+        "as_of_zh": zh_date(as_of),
         "in_progress": as_of < end,
         "school_count": len(figures.schools),
         "population": population,
@@ -193,7 +194,7 @@ def county_context(
         "warnings": [{"file": p.file, "message": p.message} for p in warnings],
         "mark": BELOW_MARK,
         "chart_files": [{"key": key, "file": name} for key, name in (chart_files or {}).items()],
-        "generated_on": _zh_date(as_of),
+        "generated_on": zh_date(as_of),
     }
 
 

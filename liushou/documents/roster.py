@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from liushou.display import display_width
-from liushou.labels import class_label, grade_label, parse_class_key
+from liushou.labels import class_label, grade_label, parse_class_key, zh_date
 from liushou.load.model import Child, Repository, Settings, in_care
 from liushou.textsafe import mask_digits
 
@@ -465,7 +465,7 @@ def _flag(value: Any, yes: str = "是", no: str = "否") -> str:
 def _date_text(value: Any) -> str:
     """A date as 2015年9月1日 (how documents write it); other values as text."""
     if isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return zh_date(value)
     return "" if value is None else str(value)
 
 

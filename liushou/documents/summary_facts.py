@@ -16,24 +16,18 @@ from collections import Counter
 from typing import Any
 
 from liushou.figures.metrics import TermFigures, in_care
-from liushou.labels import class_key_label
+from liushou.labels import class_key_label, zh_date
 from liushou.load.model import Repository, Settings
 from liushou.load.schema import ARCHIVE_TITLES
 
 NOTICE_NEEDED = ("隔代监护", "寄养监护", "其他")
 
 
-def zh_day(day: dt.date, with_year: bool = True) -> str:
-    """2015-09-01 -> "2015年9月1日" (or "9月1日")."""
-    text = f"{day.month}月{day.day}日"
-    return f"{day.year}年{text}" if with_year else text
-
-
 def zh_days(days: list[dt.date]) -> str:
     """Dates of one term joined with 、, the year written once: "2015年9月25日、12月31日"."""
     out, year = [], None
     for day in sorted(days):
-        out.append(zh_day(day, with_year=day.year != year))
+        out.append(zh_date(day, year=day.year != year))
         year = day.year
     return "、".join(out)
 
@@ -142,7 +136,7 @@ def measure_context(
             (d, t) for d, t in zip(trainings_rows["date"].dt.date, trainings_rows["topic"])
         )
         sessions = [
-            {"date": zh_day(d), "topic": t or "家庭教育", "attendance": n}
+            {"date": zh_date(d), "topic": t or "家庭教育", "attendance": n}
             for (d, t), n in sorted(grouped.items())
         ]
     trained = _count(figures, "training_rate")

@@ -12,6 +12,7 @@ import yaml
 
 from liushou import fsguard
 from liushou.display import display_width
+from liushou.labels import grade_folder
 from liushou.load.schema import CHILD_FIELDS
 
 # (key, comment, default, nested keys) in the order of data-format §3, with §11's optional keys.
@@ -207,8 +208,7 @@ def _parent_lines(parents: list[dict[str, Any]]) -> list[str]:
 
 def record_path(grade: int, class_: int) -> PurePosixPath:
     """The folder of a new record: children/<G>年级/<C>班/ (children/学前班/<C>班/ for grade 0)."""
-    grade_folder = "学前班" if grade == 0 else f"{grade}年级"
-    return PurePosixPath("children", grade_folder, f"{class_}班")
+    return PurePosixPath("children", grade_folder(grade), f"{class_}班")
 
 
 def find_record(root: Path, child_id: str) -> Path | None:

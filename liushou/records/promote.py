@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from liushou.labels import grade_folder
 from liushou.load.model import Child, Repository
 from liushou.load.settings import SETTINGS_FILE
 from liushou.records.closing import (
@@ -45,12 +46,6 @@ from liushou.terms import Term, term_for
 
 IN_SCHOOL = "在校"
 GRADUATED = "毕业"
-PRESCHOOL_FOLDER = "学前班"
-
-
-def grade_folder(grade: int) -> str:
-    """The folder `new` keeps a grade's records in: 学前班 for 0, else "3年级"."""
-    return PRESCHOOL_FOLDER if grade == 0 else f"{grade}年级"
 
 
 @dataclass(frozen=True)
@@ -486,4 +481,4 @@ def plan_text(plan: PromotionPlan) -> str:
 def _grade_name(grade: int | None) -> str:
     if grade is None:
         return "毕业"
-    return "学前班" if grade == 0 else f"{grade}年级"
+    return grade_folder(grade)
