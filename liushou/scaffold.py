@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from liushou import fsguard, terms
+from liushou.errors import os_reason
 from liushou.logspec import LOGS
 
 SETTINGS_FILE = "liushou.yaml"
@@ -202,7 +203,7 @@ def create(
             written = _write_new(directory / relative, data, directory)
             (result.written if written else result.kept).append(relative)
     except OSError as error:
-        raise ScaffoldError(f"无法写入 {directory}：{error.strerror or error}") from None
+        raise ScaffoldError(f"无法写入 {directory}：{os_reason(error)}") from None
     if shutil.which("git") is None:
         result.git_missing = True
     elif not _inside_git(directory):

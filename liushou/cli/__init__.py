@@ -24,6 +24,7 @@ from liushou.cli import (  # noqa: F401 - registers the commands
     rollup,
 )
 from liushou.cli.common import app
+from liushou.errors import os_reason
 
 __all__ = ["app", "run"]
 
@@ -88,5 +89,5 @@ def _output_failed(error: OSError) -> int:
     with contextlib.suppress(OSError, ValueError):
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
     with contextlib.suppress(OSError, ValueError):
-        print(f"错误：无法写出结果：{error.strerror or error}", file=sys.stderr)
+        print(f"错误：无法写出结果：{os_reason(error)}", file=sys.stderr)
     return 2

@@ -17,6 +17,7 @@ from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
 from liushou.cli import zh  # noqa: F401 - installs Chinese for Typer's and Click's own words
 from liushou.documents.output import STDOUT, Document
+from liushou.errors import os_reason
 from liushou.findings import ERROR
 from liushou.load import cache as cache_mod
 from liushou.load.loader import Progress
@@ -274,7 +275,7 @@ def save(path: Path, data: bytes, root: Path, *, within: Path, explicit: bool) -
     except fsguard.Refused as error:
         raise fail(f"未写入：{error.strerror}") from None
     except OSError as error:
-        raise fail(f"无法写入 {_shown_path(path)}：{error.strerror or error}") from None
+        raise fail(f"无法写入 {_shown_path(path)}：{os_reason(error)}") from None
     store = cache_mod.Cache.for_repository(root)
     store.note_written(path, data)
     if written != path:

@@ -19,6 +19,7 @@ from liushou.cli.common import (
     write_document,
 )
 from liushou.documents.output import ROSTER_WRITERS
+from liushou.errors import os_reason
 from liushou.fsguard import Refused, write_file
 from liushou.labels import parse_class_key
 from liushou.load.settings import SettingsError, load_settings
@@ -152,7 +153,7 @@ def templates_export(
         except Refused as error:
             raise fail(f"未写入：{error.strerror}") from None
         except OSError as error:
-            raise fail(f"无法写入 {target}：{error.strerror or error}") from None
+            raise fail(f"无法写入 {target}：{os_reason(error)}") from None
         typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
     for target in skipped:
         typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)

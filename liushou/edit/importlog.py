@@ -30,6 +30,7 @@ from liushou.edit.sheets import (
     header_key,
     read_table,
 )
+from liushou.errors import os_reason
 from liushou.load.model import Repository
 from liushou.logspec import HEADER_ALIASES, LOGS
 
@@ -340,7 +341,7 @@ def write_log_plan(plan: LogPlan, root: Path) -> Path:
     try:
         header, _, encoding, newline, data = _existing(path)
     except OSError as error:
-        raise RecordWriteError(f"无法读取 {plan.target}：{error.strerror or error}") from None
+        raise RecordWriteError(f"无法读取 {plan.target}：{os_reason(error)}") from None
     create = not header
     if create:
         header = list(LOGS[plan.log].columns)

@@ -12,6 +12,7 @@ import yaml
 
 from liushou import fsguard
 from liushou.display import display_width
+from liushou.errors import os_reason
 from liushou.labels import grade_folder
 from liushou.load.schema import CHILD_FIELDS
 
@@ -251,7 +252,7 @@ def write_new_file(path: Path, data: bytes, *, root: Path) -> None:
     except fsguard.Refused as error:
         raise RecordWriteError(error.strerror) from None
     except OSError as error:
-        raise RecordWriteError(f"无法写入 {path}：{error.strerror or error}") from None
+        raise RecordWriteError(f"无法写入 {path}：{os_reason(error)}") from None
 
 
 def replace_file(path: Path, data: bytes, *, root: Path) -> None:
@@ -265,4 +266,4 @@ def replace_file(path: Path, data: bytes, *, root: Path) -> None:
     except fsguard.Refused as error:
         raise RecordWriteError(error.strerror) from None
     except OSError as error:
-        raise RecordWriteError(f"无法写入 {path}：{error.strerror or error}") from None
+        raise RecordWriteError(f"无法写入 {path}：{os_reason(error)}") from None

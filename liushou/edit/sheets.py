@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liushou.errors import os_reason
+
 # Full-width forms a Chinese input method types for brackets, and the spaces it types.
 _BRACKETS = str.maketrans({"（": "(", "）": ")", "【": "[", "】": "]", "［": "[", "］": "]"})
 _SPACES = re.compile(r"[\s\u3000\xa0]+")
@@ -206,7 +208,7 @@ def _csv_rows(path: Path):
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise SheetError(f"无法读取 {path.name}：{error.strerror or error}") from None
+        raise SheetError(f"无法读取 {path.name}：{os_reason(error)}") from None
     text, _ = decode_text(data, path.name)
     reader = csv.reader(io.StringIO(text, newline=""))
     start = 1

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liushou.errors import os_reason
 from liushou.metricspec import DEFAULT_TARGETS, METRICS
 from liushou.terms import SEASONS, parse_term_name
 
@@ -275,7 +276,7 @@ def _read(path: Path) -> tuple[dict | None, Problem | None]:
     except FileNotFoundError:
         return None, Problem(where, MISSING, "文件不存在")
     except OSError as error:
-        return None, Problem(where, UNREADABLE, f"无法读取：{error.strerror or error}")
+        return None, Problem(where, UNREADABLE, f"无法读取：{os_reason(error)}")
     if not stat.S_ISREG(info.st_mode):
         return None, Problem(where, UNREADABLE, "不是普通文件")
     if info.st_size > MAX_BYTES:
@@ -288,7 +289,7 @@ def _read(path: Path) -> tuple[dict | None, Problem | None]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        return None, Problem(where, UNREADABLE, f"无法读取：{error.strerror or error}")
+        return None, Problem(where, UNREADABLE, f"无法读取：{os_reason(error)}")
     try:
         data = json.loads(raw.decode("utf-8-sig"), parse_constant=_no_constant)
     except UnicodeDecodeError:

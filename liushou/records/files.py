@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from liushou import fsguard
-from liushou.errors import UsageError
+from liushou.errors import UsageError, os_reason
 
 
 class RecordsError(UsageError):
@@ -29,7 +29,7 @@ def write_atomic(path: Path, data: bytes, *, root: Path) -> None:
     except fsguard.Refused as error:
         raise RecordsError(error.strerror) from None
     except OSError as error:
-        raise RecordsError(f"无法写入 {path}：{error.strerror or error}") from None
+        raise RecordsError(f"无法写入 {path}：{os_reason(error)}") from None
 
 
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:

@@ -120,7 +120,7 @@ def test_a_full_disk_leaves_the_old_file_and_exits_2(school, monkeypatch):
     monkeypatch.setattr(os, "write", full)
     result = _report(school, "--format", "docx", "--with-names")
     assert result.exit_code == 2
-    assert "No space left on device" in result.output
+    assert "磁盘已满" in result.output and "No space" not in result.output
     assert docx.read_bytes() == before
     assert [p.name for p in docx.parent.iterdir() if p.name.endswith(".tmp")] == []
 
