@@ -372,3 +372,87 @@ def init(directory: Path, school: str, today: dt.date, staff: list[str] | None =
         return scaffold.create(directory, school, today, staff)
     except scaffold.ScaffoldError as error:
         raise UsageError(str(error)) from None
+
+
+def rollup(inputs: list[Path], term_name: str | None, name: str | None):
+    """Add schools' report JSON files (or folders of them) up for one term (data-format §12).
+
+    Returns:
+        (CountyFigures or None when no file could be used, the problem files listed).
+
+    Raises:
+        UsageError: a malformed term name or an empty name.
+    """
+    from liushou.figures.rollup import DEFAULT_NAME, load_reports
+    from liushou.figures.rollup import rollup as add_up
+    from liushou.terms import parse_term_name
+
+    if term_name is not None:
+        try:
+            parse_term_name(term_name)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        term_name = term_name.strip()
+    if name is not None and not name.strip():
+        raise UsageError("汇总单位名称 --name 不能为空")
+    reports, problems = load_reports(inputs, term_name)
+    if not reports:
+        return None, problems
+    county = add_up(reports, reports[0].term, (name or DEFAULT_NAME).strip(), problems)
+    return county, problems
+
+
+TEMPLATE_SUFFIXES = (".j2", ".docx")
+
+
+def export_templates(root: Path, force: bool = False) -> tuple[list[Path], list[Path]]:
+    """Copy the built-in templates into the repository's templates/, as a school's starting point.
+
+    Returns:
+        (written, skipped): the files written, and those already there and kept (without `force`).
+
+    Raises:
+        UsageError: a file could not be written (the write policy or the file system refused).
+    """
+    from liushou import fsguard
+    from liushou.documents.render import builtin_templates
+    from liushou.errors import os_reason
+
+    folder = root / "templates"
+    sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
+    written, skipped = [], []
+    for source in sources:
+        target = folder / source.name
+        if target.exists() and not force:
+            skipped.append(target)
+            continue
+        try:
+            fsguard.write_file(target, source.read_bytes(), root=root)
+        except fsguard.Refused as error:
+            raise UsageError(f"未写入：{error.strerror}") from None
+        except OSError as error:
+            raise UsageError(f"无法写入 {target}：{os_reason(error)}") from None
+        written.append(target)
+    return written, skipped
+
+
+def check_templates(root: Path):
+    """`templates check`: the checks of each report and plan template, and the other template
+    files in templates/ that are not checked (not a summary or plan template).
+
+    Raises:
+        SettingsError: liushou.yaml is missing or wrong.
+    """
+    from liushou.documents.templates_lint import check_templates as run
+
+    checks = run(root, load_settings(root))
+    known = {check.name for check in checks}
+    folder = root / "templates"
+    others = []
+    if folder.is_dir():
+        others = [
+            path
+            for path in sorted(folder.iterdir())
+            if path.suffix in TEMPLATE_SUFFIXES and path.name not in known
+        ]
+    return checks, others

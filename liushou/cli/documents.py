@@ -11,20 +11,15 @@ from liushou.cli.common import (
     app,
     apply_today,
     choice,
-    fail,
     library_errors,
     load_or_exit,
     repo_root,
-    settings_failure,
     write_document,
 )
 from liushou.documents.output import ROSTER_WRITERS
-from liushou.errors import os_reason
-from liushou.fsguard import Refused, write_file
 from liushou.labels import parse_class_key
-from liushou.load.settings import SettingsError, load_settings
+from liushou.textsafe import escape_controls
 
-TEMPLATE_SUFFIXES = (".j2", ".docx")
 
 templates_app = typer.Typer(
     help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。\n\n"
@@ -138,22 +133,9 @@ def templates_export(
     例：liushou templates export
     """
     root = repo_root(apply_today(ctx, None, repo))
-    folder = root / "templates"
-    from liushou.documents.render import builtin_templates  # jinja2, figures: only here
-
-    sources = sorted(p for p in builtin_templates().iterdir() if p.suffix in TEMPLATE_SUFFIXES)
-    skipped = []
-    for source in sources:
-        target = folder / source.name
-        if target.exists() and not force:
-            skipped.append(target)
-            continue
-        try:
-            write_file(target, source.read_bytes(), root=root)
-        except Refused as error:
-            raise fail(f"未写入：{error.strerror}") from None
-        except OSError as error:
-            raise fail(f"无法写入 {target}：{os_reason(error)}") from None
+    with library_errors():
+        written, skipped = api.export_templates(root, force)
+    for target in written:
         typer.echo(f"已写入 {target.relative_to(root).as_posix()}")
     for target in skipped:
         typer.echo(f"已存在，未覆盖：{target.relative_to(root).as_posix()}", err=True)
@@ -170,15 +152,9 @@ def templates_check(ctx: typer.Context, repo: Path = REPO_OPTION) -> None:
 
     例：liushou templates check
     """
-    # Imported here, as in cli.py: python-docx and lxml load only when Word files are involved.
-    from liushou.documents.templates_lint import check_templates
-
     root = repo_root(apply_today(ctx, None, repo))
-    try:
-        settings = load_settings(root)
-    except SettingsError as error:
-        raise settings_failure(error) from None
-    checks = check_templates(root, settings)
+    with library_errors():
+        checks, others = api.check_templates(root)
     for check in checks:
         label = (
             f"{check.name}（内置）" if check.builtin else check.path.relative_to(root).as_posix()
@@ -187,10 +163,8 @@ def templates_check(ctx: typer.Context, repo: Path = REPO_OPTION) -> None:
             typer.echo(f"{label}：没有发现问题")
         for problem in check.problems:
             typer.echo(f"{label}：{problem}")
-    known = {check.name for check in checks}
-    folder = root / "templates"
-    if folder.is_dir():
-        for path in sorted(folder.iterdir()):
-            if path.suffix in TEMPLATE_SUFFIXES and path.name not in known:
-                typer.echo(f"templates/{path.name}：不是工作总结或工作计划模板，未检查", err=True)
+    for path in others:
+        typer.echo(
+            f"templates/{escape_controls(path.name)}：不是工作总结或工作计划模板，未检查", err=True
+        )
     raise typer.Exit(1 if any(check.problems for check in checks) else 0)

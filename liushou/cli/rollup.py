@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from liushou import api
 from liushou.cli.common import (
     REPO_OPTION,
     app,
@@ -22,8 +23,7 @@ from liushou.cli.common import (
     write_document,
 )
 from liushou.documents.output import ROLLUP_WRITERS
-from liushou.figures.rollup import DEFAULT_NAME, load_reports, rollup
-from liushou.terms import parse_term_name
+from liushou.figures.rollup import DEFAULT_NAME
 
 
 @app.command(
@@ -63,26 +63,17 @@ def rollup_command(
     repo: Path = REPO_OPTION,
 ) -> None:
     choice(fmt, ROLLUP_WRITERS)
-    if term is not None:
-        try:
-            parse_term_name(term)
-        except ValueError as error:
-            raise typer.BadParameter(str(error), param_hint="--term") from None
-        term = term.strip()
-    if name is not None and not name.strip():
-        raise typer.BadParameter("名称不能为空", param_hint="--name")
-    reports, problems = load_reports(inputs, term)
+    with library_errors():
+        figures, problems = api.rollup(inputs, term, name)
     for problem in problems:
         label = "警告" if problem.is_warning else "未纳入"
         typer.echo(f"{problem.file}: {label}：{problem.message}", err=True)
     failed = any(not p.is_warning for p in problems)
-    if not reports:
+    if figures is None:
         typer.echo("错误：没有可以汇总的学校报告 JSON，未生成汇总。", err=True)
         raise typer.Exit(1)
-    term = reports[0].term
-    figures = rollup(reports, term, (name or DEFAULT_NAME).strip(), problems)
     typer.echo(
-        f"已汇总 {len(reports)} 所学校（{term}）"
+        f"已汇总 {len(figures.schools)} 所学校（{figures.term}）"
         + (f"，{sum(not p.is_warning for p in problems)} 个文件未纳入" if failed else "")
         + "。",
         err=True,
