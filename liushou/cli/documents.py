@@ -20,7 +20,6 @@ from liushou.documents.output import ROSTER_WRITERS
 from liushou.labels import parse_class_key
 from liushou.textsafe import escape_controls
 
-
 templates_app = typer.Typer(
     help="导出和检查报告模板（工作总结、工作计划的 Markdown 和 Word 模板）。\n\n"
     "例：liushou templates export",
