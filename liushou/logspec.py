@@ -7,6 +7,7 @@ the reader checks columns and enumerations and runs the row rules, the cross-fil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -14,9 +15,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is imported only by the stages that read or count rows
     import pandas as pd
 
-# A row rule: (frame, spec) -> [(mask of offending rows, code, column, message values)]; it may
-# also convert its column in place (amount to numbers).
-RowRule = Callable[["pd.DataFrame", "LogSpec"], list[tuple["pd.Series", str, str, dict]]]
+_AMOUNT = re.compile(r"(-?)\d{1,12}(?:\.\d{1,6})?")
+
+
+class NeedsPandas(Exception):
+    """A value in a form only the pandas reader handles (an Excel-style date, 1e3 yuan): the
+    small-file reader hands such a file to it."""
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A check of each row of a log, for both readers: `frame(frame, spec)` on a DataFrame, and
+    `rows(table, spec)` the same check on plain columns (None: a file with this rule is read with
+    pandas). Each returns [(mask of offending rows, code, column, message values)] and may
+    convert its column in place (amount to numbers)."""
+
+    frame: Callable[..., list]
+    rows: Callable[..., list] | None = None
+
 
 EVERYONE = "全体"  # participants of an activity for every child in care that day
 
@@ -150,6 +166,54 @@ def _mandatory_report(frame: pd.DataFrame, spec: LogSpec) -> list:
     ]
 
 
+def _amount_not_negative_rows(table, spec: LogSpec) -> list:
+    """LS405 as logspec's rule: an amount is a number of yuan ≥ 0; the column becomes floats."""
+    if "amount" not in table:
+        return []
+    amounts: list[float | None] = []
+    bad = []
+    for text in table["amount"]:
+        if text == "":
+            amounts.append(None)
+            bad.append(False)
+            continue
+        match = _AMOUNT.fullmatch(text)
+        if match is None:
+            raise NeedsPandas(text)
+        amounts.append(float(text))
+        bad.append(bool(match[1]) and float(text) != 0)
+    table.columns["amount"] = amounts
+    return [(bad, "LS405", "amount", {})]
+
+
+def _notified_after_occurrence_rows(table, spec: LogSpec) -> list:
+    """LS406 as logspec's rule: every notified/reported time is at or after the occurrence."""
+    first = table[spec.datetimes[0]]
+    return [
+        (
+            [a is not None and b is not None and a < b for a, b in zip(table[column], first)],
+            "LS406",
+            column,
+            {"column": column},
+        )
+        for column in spec.datetimes[1:]
+        if column in table
+    ]
+
+
+def _mandatory_report_rows(table, spec: LogSpec) -> list:
+    """LS407 as logspec's rule: a 走失 or 侵害 incident must carry its reported_at."""
+    if "kind" not in table:
+        return []
+    kinds = table["kind"]
+    reported = table["reported_at"] if "reported_at" in table else [None] * len(kinds)
+    at = "reported_at" if "reported_at" in table else "kind"
+    return [
+        ([k == kind and r is None for k, r in zip(kinds, reported)], "LS407", at, {"kind": kind})
+        for kind in MANDATORY_REPORT_KINDS
+    ]
+
+
 LOGS: dict[str, LogSpec] = {
     spec.name: spec
     for spec in (
@@ -213,7 +277,7 @@ LOGS: dict[str, LogSpec] = {
             enums=(("kind", ("物质资助", "助学金", "保险", "其他")),),
             free_text=("source",),
             counted=True,
-            rules=(_amount_not_negative,),
+            rules=(RowRule(_amount_not_negative, _amount_not_negative_rows),),
         ),
         LogSpec(
             "trainings",
@@ -234,7 +298,10 @@ LOGS: dict[str, LogSpec] = {
             datetimes=("occurred_at", "guardian_notified_at", "parents_notified_at", "reported_at"),
             free_text=(),
             care=True,
-            rules=(_notified_after_occurrence, _mandatory_report),
+            rules=(
+                RowRule(_notified_after_occurrence, _notified_after_occurrence_rows),
+                RowRule(_mandatory_report, _mandatory_report_rows),
+            ),
         ),
         # 劝返记录 (控辍保学): efforts to bring a dropout back, dated after the child left, so
         # not a care log (care=False: LS306 would flag every row).

@@ -217,7 +217,7 @@ def _check_frame(
             )
         frame[column] = parsed
     for rule in spec.rules:
-        for mask, code, column, values in rule(frame, spec):
+        for mask, code, column, values in rule.frame(frame, spec):
             per_row(mask, code, column, **values)
 
 

@@ -21,8 +21,8 @@ from liushou.logspec import (
     EVERYONE,
     FREE_TEXT,
     LOGS,
-    MANDATORY_REPORT_KINDS,
     LogSpec,
+    NeedsPandas,
     canonical_header,
 )
 
@@ -31,13 +31,12 @@ csv.field_size_limit(1 << 30)
 
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})")
-_AMOUNT = re.compile(r"(-?)\d{1,12}(?:\.\d{1,6})?")
 # Inside this range pandas' datetime64 and Python's datetime agree on every valid date.
 _YEARS = range(1900, 2200)
 
 
-class Unusual(Exception):
-    """The file holds a value in a form only the pandas reader handles (an Excel-style date)."""
+# The file holds a value in a form only the pandas reader handles (an Excel-style date).
+Unusual = NeedsPandas
 
 
 @dataclass
@@ -271,10 +270,9 @@ def _check_table(
         per_row(bad, "LS402", column, column=column, expected=expected)
         table.columns[column] = [None if p is _BAD else p for p in parsed]
     for rule in spec.rules:
-        twin = _TABLE_RULES.get(rule.__name__)
-        if twin is None:  # a rule written for frames only
-            raise Unusual(rule.__name__)
-        for mask, code, column, values in twin(table, spec):
+        if rule.rows is None:  # a rule written for frames only
+            raise Unusual(rule.frame.__name__)
+        for mask, code, column, values in rule.rows(table, spec):
             per_row(mask, code, column, **values)
 
 
@@ -296,63 +294,6 @@ def _parse_date(text: str, with_time: bool) -> dt.datetime | None | object:
         return dt.datetime(*map(int, match.groups()))
     except ValueError:
         return _BAD
-
-
-def _amount_not_negative(table: Table, spec: LogSpec) -> list:
-    """LS405 as logspec's rule: an amount is a number of yuan ≥ 0; the column becomes floats."""
-    if "amount" not in table:
-        return []
-    amounts: list[float | None] = []
-    bad = []
-    for text in table["amount"]:
-        if text == "":
-            amounts.append(None)
-            bad.append(False)
-            continue
-        match = _AMOUNT.fullmatch(text)
-        if match is None:
-            raise Unusual(text)
-        amounts.append(float(text))
-        bad.append(bool(match[1]) and float(text) != 0)
-    table.columns["amount"] = amounts
-    return [(bad, "LS405", "amount", {})]
-
-
-def _notified_after_occurrence(table: Table, spec: LogSpec) -> list:
-    """LS406 as logspec's rule: every notified/reported time is at or after the occurrence."""
-    first = table[spec.datetimes[0]]
-    return [
-        (
-            [a is not None and b is not None and a < b for a, b in zip(table[column], first)],
-            "LS406",
-            column,
-            {"column": column},
-        )
-        for column in spec.datetimes[1:]
-        if column in table
-    ]
-
-
-def _mandatory_report(table: Table, spec: LogSpec) -> list:
-    """LS407 as logspec's rule: a 走失 or 侵害 incident must carry its reported_at."""
-    if "kind" not in table:
-        return []
-    kinds = table["kind"]
-    reported = table["reported_at"] if "reported_at" in table else [None] * len(kinds)
-    at = "reported_at" if "reported_at" in table else "kind"
-    return [
-        ([k == kind and r is None for k, r in zip(kinds, reported)], "LS407", at, {"kind": kind})
-        for kind in MANDATORY_REPORT_KINDS
-    ]
-
-
-# The plain-column twin of each row rule in logspec, by the rule's name (a rule without one
-# sends its file to the pandas reader)
-_TABLE_RULES = {
-    "_amount_not_negative": _amount_not_negative,
-    "_notified_after_occurrence": _notified_after_occurrence,
-    "_mandatory_report": _mandatory_report,
-}
 
 
 def ids_of(spec: LogSpec, table: Table) -> list[tuple[int, str]]:
