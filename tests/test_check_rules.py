@@ -349,16 +349,16 @@ def test_folder_names_that_are_not_utf8(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("row", "value"),
+    ("row", "value", "code"),
     [
-        ("2015-10-11,13812345678,周老师,", "13812345678"),
-        ("2015-10-11,c1,柳溪村6组,", "柳溪村6组"),
+        ("2015-10-11,13812345678,周老师,", "13812345678", "LS201"),
+        ("2015-10-11,c1,柳溪村6组,", "柳溪村6组", "LS202"),
     ],
 )
-def test_messages_never_echo_a_personal_value(tmp_path, row, value):
+def test_messages_never_echo_a_personal_value(tmp_path, row, value, code):
     root = write_repo(tmp_path, logs={"talks": TALKS + row + "\n"})
     result = check_repository(root, TODAY, use_cache=False)
-    assert result.findings
+    assert ("logs/talks.csv", 2, code) in {(f.file, f.line, f.code) for f in result.findings}
     assert all(value not in f.message for f in result.findings)
 
 
