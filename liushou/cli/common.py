@@ -89,6 +89,16 @@ def main(
     ctx.obj = Options(repo, _parse_date(today))
 
 
+def output_option(default_place: str):
+    """The -o/--output option of a command that writes a document, its default said in help."""
+    return typer.Option(None, "-o", "--output", help=f"输出文件；{default_place}- 表示标准输出。")
+
+
+# Cards and rosters are refused when they exist at all (they may have been filled in by hand);
+# summaries and plans when they differ from what liushou last wrote there.
+FORCE_OPTION = typer.Option(False, "--force", help="覆盖已存在或已被修改过的输出文件。")
+
+
 TODAY_OPTION = typer.Option(None, "--today", hidden=True, help="同全局选项 --today。")
 REPO_OPTION = typer.Option(
     None,

@@ -6,6 +6,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    FORCE_OPTION,
     REPO_OPTION,
     TODAY_OPTION,
     app,
@@ -13,6 +14,7 @@ from liushou.cli.common import (
     choice,
     library_errors,
     load_or_exit,
+    output_option,
     repo_root,
     write_document,
 )
@@ -54,16 +56,11 @@ def card(
     class_key: str = typer.Option(
         None, "--class", help="为一个班在册的全部留守儿童生成，写成“年级-班”，如 3-2。"
     ),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="输出文件；默认写到 reports/cards/编号.docx 或 reports/cards/3-2班.docx，- 表示标准输出。",
-    ),
+    output: Path = output_option("默认写到 reports/cards/编号.docx 或 reports/cards/3-2班.docx，"),
     full: bool = typer.Option(
         False, "--full", help="显示完整的电话号码和身份证号（默认打码，如 138****5678）。"
     ),
-    force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+    force: bool = FORCE_OPTION,
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
@@ -95,13 +92,10 @@ def roster(
         "--full",
         help="显示完整的电话号码、身份证号和父母务工地 （默认电话打码，如 138****5678；务工地只到省、市）。",
     ),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="输出文件；默认写到 reports/花名册.xlsx（或 reports/花名册-3-2班.xlsx），md 默认输出到屏幕，- 表示标准输出。",
+    output: Path = output_option(
+        "默认写到 reports/花名册.xlsx（或 reports/花名册-3-2班.xlsx），md 默认输出到屏幕，"
     ),
-    force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+    force: bool = FORCE_OPTION,
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    FORCE_OPTION,
     REPO_OPTION,
     TODAY_OPTION,
     app,
@@ -15,6 +16,7 @@ from liushou.cli.common import (
     choice,
     library_errors,
     load_or_exit,
+    output_option,
     write_document,
 )
 from liushou.documents.output import DUE_WRITERS
@@ -31,13 +33,10 @@ def due(
         "--format",
         help="输出格式：text（默认，按教师分表）、md、docx（每位教师一页的打印表）、csv、json。",
     ),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="输出文件；text、md、json 默认输出到屏幕，csv、docx 默认写到 reports/due/；- 表示标准输出。",
+    output: Path = output_option(
+        "text、md、json 默认输出到屏幕，csv、docx 默认写到 reports/due/；"
     ),
-    force: bool = typer.Option(False, "--force", help="覆盖已存在的输出文件。"),
+    force: bool = FORCE_OPTION,
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:

@@ -8,6 +8,7 @@ import typer
 
 from liushou import api
 from liushou.cli.common import (
+    FORCE_OPTION,
     REPO_OPTION,
     TODAY_OPTION,
     app,
@@ -15,6 +16,7 @@ from liushou.cli.common import (
     choice,
     library_errors,
     load_or_exit,
+    output_option,
     write_document,
 )
 from liushou.documents.output import PLAN_WRITERS, REPORT_WRITERS
@@ -27,21 +29,14 @@ def report(
         None, "--term", help="学期，如 2015-autumn、2016-spring；默认为今天所在的学期。"
     ),
     fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）、json。"),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="输出文件；默认写到 reports/学期/工作总结.md（docx 为 工作总结.docx），- 表示标准输出。",
-    ),
+    output: Path = output_option("默认写到 reports/学期/工作总结.md（docx 为 工作总结.docx），"),
     with_names: bool = typer.Option(
         False, "--with-names", help="在未完成名单中列出儿童姓名（仅供校内使用）。"
     ),
     internal: bool = typer.Option(
         False, "--internal", help="附上各帮扶教师的完成情况（校内附件，不报送上级）。"
     ),
-    force: bool = typer.Option(
-        False, "--force", help="覆盖已被修改过的输出文件（默认不覆盖别人改过的总结和图表）。"
-    ),
+    force: bool = FORCE_OPTION,
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
@@ -64,13 +59,8 @@ def plan(
         None, "--term", help="计划所针对的学期，如 2016-spring；默认为下一个学期。"
     ),
     fmt: str = typer.Option("md", "--format", help="输出格式：md（默认）、docx（Word）。"),
-    output: Path = typer.Option(
-        None,
-        "-o",
-        "--output",
-        help="输出文件；默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），- 表示标准输出。",
-    ),
-    force: bool = typer.Option(False, "--force", help="覆盖已被修改过的输出文件。"),
+    output: Path = output_option("默认写到 reports/学期/工作计划.md（docx 为 工作计划.docx），"),
+    force: bool = FORCE_OPTION,
     today: str = TODAY_OPTION,
     repo: Path = REPO_OPTION,
 ) -> None:
