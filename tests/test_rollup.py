@@ -373,12 +373,13 @@ def test_rollup_json_has_the_keys_of_a_school_report_plus_schools(tmp_path):
     out = rollup(reports, TERM, "青禾县", problems).to_json()
     school_keys = set(three_schools()[0])
     assert school_keys - {"township"} <= set(out)
-    assert validate({k: v for k, v in out.items() if k not in ("schools", "problems")}) == []
+    assert validate({k: v for k, v in out.items() if k != "schools"}) == []
     assert out["school"] == "青禾县" and out["term"] == TERM
     assert out["mentors"] == {}
     assert [s["school"] for s in out["schools"]] == ["丙村小学", "甲镇中心小学", "乙乡小学"]
     row = out["schools"][2]
-    assert set(row) == {"school", "township", "population", "metrics", "standards", "rank"}
+    assert set(row) == {"school", "township", "population", "metrics", "standards"}
+    assert "problems" not in out
     assert row["township"] == "乙乡" and row["population"] == 2
     assert row["standards"]["monthly-talk"] == {
         "name": "每月谈心一次",
@@ -408,7 +409,7 @@ def test_cli_json_to_stdout_exit_0(tmp_path):
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["counts"]["archive_rate"] == [50, 52]
-    assert out["problems"] == []
+    assert "未纳入" not in result.stderr
     assert "已汇总 3 所学校" in result.stderr
 
 
@@ -420,7 +421,7 @@ def test_cli_problems_exit_1_and_still_write(tmp_path):
     assert "broken.json: 未纳入：" in result.stderr
     out = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
     assert out["school"] == "全县"
-    assert [p["kind"] for p in out["problems"]] == [MALFORMED]
+    assert len(out["schools"]) == 3
 
 
 def test_cli_nothing_usable_exit_1_writes_nothing(tmp_path):

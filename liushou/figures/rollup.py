@@ -433,7 +433,8 @@ class CountyFigures:
     rankings: dict[str, list[int]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The machine-readable roll-up: data-format §7's keys, `counts`, `schools` and `problems`.
+        """The machine-readable roll-up: data-format §7's keys, `counts` and `schools`, exactly (the
+        problem files are said on stderr and in the documents; rankings are in the documents).
 
         Returns:
             A dict ready for `json.dumps`; no child-level data (the input holds none).
@@ -465,11 +466,9 @@ class CountyFigures:
                 "population": row["population"],
                 "metrics": row["metrics"],
                 "standards": row["standards"],
-                "rank": row["rank"],
             }
             for row in self.schools
         ]
-        out["problems"] = [p.to_json() for p in self.problems]
         return out
 
 
