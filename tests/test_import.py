@@ -629,3 +629,16 @@ def test_filled_in_lines_keep_their_comments_in_column():
         "address: 某村                     # 家庭详细地址",
         "notes: 'a # b'                    # 备注",
     ]
+
+
+def test_a_gb18030_record_is_edited_and_kept_in_gb18030(tmp_path):
+    root = repo(tmp_path)
+    path = root / "children" / "3年级" / "2班" / "2015030107.yaml"
+    path.write_bytes(path.read_text("utf-8").encode("gb18030"))  # as Excel/WPS users save it
+    sheet = write_xlsx(tmp_path / "花名册.xlsx", GOOD_ROWS)
+    result = run("-C", str(root), "import", "roster", str(sheet), "--write")
+    assert result.exit_code == 0, result.output
+    edited = path.read_bytes().decode("gb18030")  # still GB18030, and edited
+    assert '  phone: "13900000099"' in edited and "  interests: [画画, 唱歌]" in edited
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")

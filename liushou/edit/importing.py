@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from liushou import fsguard
 from liushou.documents.roster import coarse_place, mask_id_number, mask_phone
 from liushou.edit.importvalues import (
     CellError,
@@ -39,6 +40,7 @@ from liushou.edit.sheets import (
     read_table,
 )
 from liushou.edit.yamledit import EditError, edit_record
+from liushou.errors import os_reason
 from liushou.findings import ERROR
 from liushou.load.model import Repository
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
@@ -522,15 +524,28 @@ def write_roster_plan(plan: RosterPlan, root: Path) -> list[Path]:
     for record in plan.changed:
         target = root / record.path
         try:
-            data = target.read_bytes()
-            bom = data.startswith(b"\xef\xbb\xbf")
-            text = data.decode("utf-8-sig")
-            crlf = "\r\n" in text
+            data = fsguard.safe_read_bytes(root, target)
+        except OSError as error:
+            raise RecordWriteError(f"无法读取 {record.path}：{os_reason(error)}") from None
+        # Written back as it came: UTF-8 (with its BOM if it had one) or GB18030, CRLF kept.
+        bom = data.startswith(b"\xef\xbb\xbf")
+        encoding = "utf-8-sig" if bom else "utf-8"
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            try:
+                text, encoding = data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                raise RecordWriteError(
+                    f"无法修改 {record.path}：文件编码不是 UTF-8 或 GB18030，请先另存为 UTF-8"
+                ) from None
+        crlf = "\r\n" in text
+        try:
             edited = edit_record(text.replace("\r\n", "\n"), {c.key: c.new for c in record.changes})
-        except (OSError, UnicodeDecodeError, EditError) as error:
+        except EditError as error:
             raise RecordWriteError(f"无法修改 {record.path}：{error}") from None
         if crlf:
             edited = edited.replace("\n", "\r\n")
-        replace_file(target, (b"\xef\xbb\xbf" if bom else b"") + edited.encode("utf-8"), root=root)
+        replace_file(target, edited.encode(encoding), root=root)
         written.append(target)
     return written
