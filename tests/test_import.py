@@ -20,12 +20,12 @@ from liushou.edit.recordfile import (
     RecordWriteError,
     new_record_text,
     record_path,
-    write_new_file,
     write_new_record,
 )
 from liushou.edit.yamledit import edit_record
 from liushou.findings import ERROR
 from liushou.load.schema import id_check_digit
+from liushou.records.files import RecordsError, write_atomic
 
 from .repo_factory import CHILD, EXAMPLE, copy_example, write_repo
 
@@ -536,14 +536,14 @@ def test_record_path_and_quoting():
 
 def test_atomic_writer_refuses_to_overwrite_or_follow_a_symlink(tmp_path):
     target = tmp_path / "a.yaml"
-    write_new_file(target, b"one", root=tmp_path)
-    with pytest.raises(RecordWriteError):
-        write_new_file(target, b"two", root=tmp_path)
+    write_atomic(target, b"one", root=tmp_path, exclusive=True)
+    with pytest.raises(RecordsError):
+        write_atomic(target, b"two", root=tmp_path, exclusive=True)
     assert target.read_bytes() == b"one"
     link = tmp_path / "link.yaml"
     link.symlink_to(tmp_path / "elsewhere.yaml")
-    with pytest.raises(RecordWriteError, match="符号链接"):
-        write_new_file(link, b"x", root=tmp_path)
+    with pytest.raises(RecordsError, match="符号链接"):
+        write_atomic(link, b"x", root=tmp_path, exclusive=True)
     assert not (tmp_path / "elsewhere.yaml").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml", "link.yaml"]
 

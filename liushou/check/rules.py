@@ -139,7 +139,10 @@ def check_care_window(repo: Repository, today: dt.date) -> list[Finding]:
         day = frame[column].dt.normalize()
         before = day < pd.to_datetime(frame["child_id"].map(_timestamps(enrolled)))
         after = day > pd.to_datetime(frame["child_id"].map(_timestamps(left)))
-        for mask, when in ((before, "入学（enrolled_on）之前"), (after, "离校（status_date）之后")):
+        for mask, when in (
+            (before, table_rules.BEFORE_ENROLMENT),
+            (after, table_rules.AFTER_LEAVING),
+        ):
             for line in frame.loc[mask, "_line"]:
                 out.append(
                     finding("LS306", file, int(line), column_no[column], column=column, when=when)

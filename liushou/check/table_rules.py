@@ -73,6 +73,11 @@ def future_dates(
     return out
 
 
+# How LS306 says which end of the care window a row lies beyond (the pandas twin in rules.py too)
+BEFORE_ENROLMENT = "入学（enrolled_on）之前"
+AFTER_LEAVING = "离校（status_date）之后"
+
+
 def care_window(
     table: Table,
     spec: LogSpec,
@@ -89,26 +94,10 @@ def care_window(
             continue
         day = when.date()
         start, end = enrolled.get(child_id), left.get(child_id)
-        if start is not None and day < start:
-            out.append(
-                finding(
-                    "LS306",
-                    file,
-                    line,
-                    column_no[column],
-                    column=column,
-                    when="入学（enrolled_on）之前",
+        outside = (start is not None and day < start, end is not None and day > end)
+        for hit, when in zip(outside, (BEFORE_ENROLMENT, AFTER_LEAVING)):
+            if hit:
+                out.append(
+                    finding("LS306", file, line, column_no[column], column=column, when=when)
                 )
-            )
-        if end is not None and day > end:
-            out.append(
-                finding(
-                    "LS306",
-                    file,
-                    line,
-                    column_no[column],
-                    column=column,
-                    when="离校（status_date）之后",
-                )
-            )
     return out

@@ -10,11 +10,11 @@ from liushou.api import load
 from liushou.cli.common import REPO_OPTION, TODAY_OPTION, app, settings_failure
 from liushou.cli.common import apply_today as _apply_today
 from liushou.cli.common import fail as _fail
-from liushou.edit.recordfile import RecordWriteError
 from liushou.edit.sheets import SheetError
 from liushou.load.model import Repository
 from liushou.load.settings import SettingsError
 from liushou.logspec import LOGS
+from liushou.records.files import RecordsError
 
 import_app = typer.Typer(
     help="从 Excel/WPS 表格（.xlsx、.xls、.csv）导入花名册或工作记录；默认只预览，加 --write 才写入。"
@@ -70,7 +70,7 @@ def import_roster(
     if write and not plan.empty:
         try:
             write_roster_plan(plan, repo.root)
-        except RecordWriteError as error:
+        except RecordsError as error:
             raise _fail(str(error)) from None
     typer.echo(format_roster_plan(plan, written=write), nl=False)
     raise typer.Exit(plan.exit_code)
@@ -110,7 +110,7 @@ def import_log(
         plan = plan_log(log, table, repo, opts.today)
         if write and not plan.empty:
             write_log_plan(plan, repo.root)
-    except (SheetError, RecordWriteError) as error:
+    except (SheetError, RecordsError) as error:
         raise _fail(str(error)) from None
     typer.echo(format_log_plan(plan, written=write), nl=False)
     raise typer.Exit(plan.exit_code)

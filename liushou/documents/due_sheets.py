@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from liushou.documents.roster import neutralise
+from liushou.documents.wordpage import a4_portrait, new_document, set_cjk_font
 from liushou.figures.due import KIND_ZH, DueItem, DueList
 from liushou.labels import class_label, zh_date
 
@@ -180,14 +181,6 @@ _SHEET_COLUMNS = (
 SHEET_MIN_ROWS = 12  # blank rows below the items, for talks the list did not ask for
 
 
-def _set_font(target: Any, name: str) -> None:
-    """A run's or style's font for Latin and East Asian text alike."""
-    from docx.oxml.ns import qn
-
-    target.font.name = name
-    target.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-
-
 def _short_date(day: Any, today: Any) -> str:
     """ "11月30日" (with the year when it is not today's), so a date fits a narrow column."""
     if day is None:
@@ -220,8 +213,7 @@ def due_docx(due: DueList) -> bytes:
     Returns:
         The .docx file's bytes.
     """
-    from docx import Document
-    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.section import WD_SECTION
     from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
@@ -229,20 +221,7 @@ def due_docx(due: DueList) -> bytes:
 
     from liushou.documents.render import term_title
 
-    document = Document()
-    document.core_properties.title = WORKSHEET_TITLE
-    document.core_properties.author = due.school
-    document.core_properties.last_modified_by = due.school
-    normal = document.styles["Normal"]
-    _set_font(normal, _FONT)
-    normal.font.size = Pt(10.5)
-    normal.paragraph_format.space_after = Pt(0)
-
-    def page_setup(section: Any) -> None:
-        section.orientation = WD_ORIENT.PORTRAIT
-        section.page_width, section.page_height = Mm(210), Mm(297)
-        section.left_margin = section.right_margin = Mm(15)
-        section.top_margin = section.bottom_margin = Mm(15)
+    document = new_document(WORKSHEET_TITLE, due.school, _FONT, side_mm=15, top_mm=15)
 
     def paragraph(text: str, size: float, bold: bool = False, center: bool = False) -> Any:
         para = document.add_paragraph()
@@ -252,11 +231,10 @@ def due_docx(due: DueList) -> bytes:
         run.font.size = Pt(size)
         run.bold = bold
         if bold:
-            _set_font(run, _HEAD_FONT)
+            set_cjk_font(run, _HEAD_FONT)
         return para
 
     groups = due.groups()
-    page_setup(document.sections[0])
     if not groups:
         paragraph(due.school, 12, center=True)
         paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
@@ -265,7 +243,7 @@ def due_docx(due: DueList) -> bytes:
     today = zh_date(due.today)
     for number, (mentor, items) in enumerate(groups):
         if number:
-            page_setup(document.add_section(WD_SECTION.NEW_PAGE))
+            a4_portrait(document.add_section(WD_SECTION.NEW_PAGE), side_mm=15, top_mm=15)
         paragraph(due.school, 12, center=True)
         title = paragraph(WORKSHEET_TITLE, 16, bold=True, center=True)
         title.paragraph_format.space_after = Pt(4)
@@ -289,7 +267,7 @@ def due_docx(due: DueList) -> bytes:
             cell.width = Mm(width)
             run = cell.paragraphs[0].add_run(text)
             run.bold = True
-            _set_font(run, _HEAD_FONT)
+            set_cjk_font(run, _HEAD_FONT)
             cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         for index, table_row in enumerate(table.rows[1:], start=1):
             table_row.height = Mm(11)  # room to write by hand

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from liushou.display import display_width
+from liushou.documents.wordpage import new_document, set_cjk_font
 from liushou.labels import class_label, grade_label, parse_class_key, zh_date
 from liushou.load.model import Child, Repository, Settings, in_care
 from liushou.textsafe import mask_digits
@@ -582,14 +583,6 @@ def card_fields(
     return [(label, [line or UNFILLED for line in lines] or [UNFILLED]) for label, lines in rows]
 
 
-def _set_font(target: Any, name: str) -> None:
-    """Set a run's or style's font for Latin and East Asian text alike."""
-    from docx.oxml.ns import qn
-
-    target.font.name = name  # creates rPr/rFonts; Word reads Chinese glyphs from w:eastAsia
-    target.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
-
-
 def card_docx(children: Iterable[Child], settings: Settings, full: bool = False) -> bytes:
     """Contact cards as a Word document: one A4 page per child, page breaks between.
 
@@ -601,26 +594,11 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
     Returns:
         The .docx file's bytes.
     """
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm, Pt
 
-    document = Document()
-    document.core_properties.title = CARD_TITLE
-    document.core_properties.author = settings.school
-    document.core_properties.last_modified_by = settings.school
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Mm(20))
-    section.top_margin = section.bottom_margin = Mm(18)
-    normal = document.styles["Normal"]
-    _set_font(normal, _BODY_FONT)
-    normal.font.size = Pt(10.5)
-    normal.paragraph_format.space_after = Pt(0)
+    document = new_document(CARD_TITLE, settings.school, _BODY_FONT, side_mm=20, top_mm=18)
 
     for index, child in enumerate(children):
         if index:
@@ -635,7 +613,7 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
         run = title.add_run(CARD_TITLE)
         run.bold = True
         run.font.size = Pt(16)
-        _set_font(run, _BODY_FONT)
+        set_cjk_font(run, _BODY_FONT)
 
         fields = card_fields(child, full=full, settings=settings)
         table = document.add_table(rows=len(fields), cols=3)
@@ -653,7 +631,7 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
             head.paragraphs[0].add_run(label).bold = True
             for n, line in enumerate(lines):
                 paragraph = body.paragraphs[0] if n == 0 else body.add_paragraph()
-                _set_font(paragraph.add_run(line), _VALUE_FONT)
+                set_cjk_font(paragraph.add_run(line), _VALUE_FONT)
         # The photo box beside the first rows (编号 to 身份证号); below it the value spans both.
         photo_rows = min(PHOTO_ROWS, len(fields))
         photo = table.cell(0, 2).merge(table.cell(photo_rows - 1, 2))

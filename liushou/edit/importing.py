@@ -30,8 +30,6 @@ from liushou.edit.recordfile import (
     RecordWriteError,
     new_record_text,
     record_path,
-    replace_file,
-    write_new_file,
 )
 from liushou.edit.sheets import (
     Table,
@@ -45,6 +43,7 @@ from liushou.findings import ERROR
 from liushou.load.model import Repository
 from liushou.load.schema import GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES, STATUSES, validate_child
 from liushou.load.yamlsource import ParsedYaml
+from liushou.records.files import write_atomic
 
 
 @dataclass(frozen=True)
@@ -519,7 +518,7 @@ def write_roster_plan(plan: RosterPlan, root: Path) -> list[Path]:
     written = []
     for new in plan.new:
         target = root / new.path
-        write_new_file(target, new_record_text(new.fields).encode("utf-8"), root=root)
+        write_atomic(target, new_record_text(new.fields).encode("utf-8"), root=root, exclusive=True)
         written.append(target)
     for record in plan.changed:
         target = root / record.path
@@ -546,6 +545,6 @@ def write_roster_plan(plan: RosterPlan, root: Path) -> list[Path]:
             raise RecordWriteError(f"无法修改 {record.path}：{error}") from None
         if crlf:
             edited = edited.replace("\n", "\r\n")
-        replace_file(target, edited.encode(encoding), root=root)
+        write_atomic(target, edited.encode(encoding), root=root)
         written.append(target)
     return written

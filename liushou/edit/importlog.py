@@ -21,7 +21,7 @@ from liushou.edit.importvalues import (
     parse_grade,
     parse_id,
 )
-from liushou.edit.recordfile import RecordWriteError, replace_file, write_new_file
+from liushou.edit.recordfile import RecordWriteError
 from liushou.edit.sheets import (
     SheetError,
     Table,
@@ -33,6 +33,7 @@ from liushou.edit.sheets import (
 from liushou.errors import os_reason
 from liushou.load.model import Repository
 from liushou.logspec import HEADER_ALIASES, LOGS
+from liushou.records.files import write_atomic
 
 # Chinese headers of data-format §10 and §4 -> the log column they mean. "_name", "_class" and
 # "_grade" only help find the child_id (姓名 + 班级 when exactly one child matches).
@@ -359,9 +360,9 @@ def write_log_plan(plan: LogPlan, root: Path) -> Path:
     except UnicodeEncodeError:
         raise SheetError(f"有字符无法用 {plan.target} 的编码（{encoding}）保存") from None
     if create and not path.exists():
-        write_new_file(path, added, root=root)
+        write_atomic(path, added, root=root, exclusive=True)
         return path
     if data and not data.endswith(b"\n"):
         data += newline.encode("ascii")
-    replace_file(path, data + added, root=root)
+    write_atomic(path, data + added, root=root)
     return path

@@ -10,11 +10,10 @@ from typing import Any
 
 import yaml
 
-from liushou import fsguard
 from liushou.display import display_width
-from liushou.errors import os_reason
 from liushou.labels import grade_folder
 from liushou.load.schema import CHILD_FIELDS
+from liushou.records.files import RecordsError, write_atomic
 
 # (key, comment, default, nested keys) in the order of data-format §3, with §11's optional keys.
 _PARENT_KEYS = (
@@ -99,7 +98,7 @@ PHONE_KEYS = frozenset({"parents.phone", "parents.employer_phone", "guardian.pho
 _COMMENT_COLUMN = 34
 
 
-class RecordWriteError(Exception):
+class RecordWriteError(RecordsError):
     """A file that may not or could not be written; the message is in Chinese."""
 
 
@@ -235,35 +234,5 @@ def write_new_record(root: Path, fields: dict[str, Any]) -> Path:
         raise RecordWriteError(f"编号 {child_id} 已存在：{existing.relative_to(root).as_posix()}")
     folder = root / record_path(fields["grade"], fields["class"])
     target = folder / f"{child_id}.yaml"
-    write_new_file(target, new_record_text(fields).encode("utf-8"), root=root)
+    write_atomic(target, new_record_text(fields).encode("utf-8"), root=root, exclusive=True)
     return target
-
-
-def write_new_file(path: Path, data: bytes, *, root: Path) -> None:
-    """Write a file that must not exist yet, atomically; never through a link, never over a file.
-
-    Raises:
-        RecordWriteError: the file exists, a symlink is in the way, or the write failed.
-    """
-    try:
-        fsguard.write_file(path, data, root=root, exclusive=True)
-    except FileExistsError:
-        raise RecordWriteError(f"{path} 已存在，不会覆盖") from None
-    except fsguard.Refused as error:
-        raise RecordWriteError(error.strerror) from None
-    except OSError as error:
-        raise RecordWriteError(f"无法写入 {path}：{os_reason(error)}") from None
-
-
-def replace_file(path: Path, data: bytes, *, root: Path) -> None:
-    """Replace a file atomically, keeping its mode; never through a link.
-
-    Raises:
-        RecordWriteError: a symlink is in the way, or the write failed.
-    """
-    try:
-        fsguard.write_file(path, data, root=root)
-    except fsguard.Refused as error:
-        raise RecordWriteError(error.strerror) from None
-    except OSError as error:
-        raise RecordWriteError(f"无法写入 {path}：{os_reason(error)}") from None

@@ -278,7 +278,7 @@ def compute_due(
         common = {"item": standard.id, "title": standard.name, "at_least": standard.at_least}
         if previous is not None:
             judged = _judge(standard, [previous], roster, log, day, span)
-            counts = _row_counts(standard, [previous], roster, log, day)[:, 0]
+            counts = judged.counts[:, 0]
             missed = judged.due[:, 0] & ~judged.done[:, 0] & keep
             for pos in np.flatnonzero(missed).tolist():
                 items.append(

@@ -420,6 +420,7 @@ class _Judged:
     periods: list[Period]
     due: np.ndarray
     done: np.ndarray  # done and due
+    counts: np.ndarray  # matching rows per child and period
 
 
 def _row_counts(
@@ -456,7 +457,8 @@ def _judge(
     first, stop = span if span is not None else (roster.first, roster.stop)
     n, count = len(roster), len(periods)
     if count == 0 or n == 0:
-        return _Judged(list(periods), np.zeros((n, count), bool), np.zeros((n, count), bool))
+        empty = np.zeros((n, count), bool)
+        return _Judged(list(periods), empty, empty, np.zeros((n, count), np.int64))
     midpoints = np.array([p.midpoint.toordinal() for p in periods], dtype=np.int64)
     due = (
         roster.matches(standard.applies_to)[:, None]
@@ -465,7 +467,7 @@ def _judge(
     )
     counts = _row_counts(standard, periods, roster, log, as_of_day)
     done = due & (counts >= standard.at_least)
-    return _Judged(list(periods), due, done)
+    return _Judged(list(periods), due, done, counts)
 
 
 def _standard_detail(

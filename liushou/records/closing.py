@@ -234,6 +234,22 @@ class ClosedRecord:
     def locked(self) -> bool:
         return self.state == CLOSED
 
+    @property
+    def term(self) -> Term:
+        """The term the record closed.
+
+        Raises:
+            RecordsError: the record lacks the term's name or dates, or they are malformed.
+        """
+        try:
+            return Term(
+                str(self.content["term"]),
+                dt.date.fromisoformat(str(self.content["start"])),
+                dt.date.fromisoformat(str(self.content["end"])),
+            )
+        except (KeyError, ValueError):
+            raise RecordsError(f"关账记录 {self.path.name} 的学期名称或日期不完整") from None
+
 
 def read_closed(path: Path) -> ClosedRecord:
     """Read one closing record.
@@ -433,13 +449,8 @@ def check_closed_terms(repo: Repository, root: Path) -> list[Finding]:
     for rel, path in records:
         try:
             record = read_closed(path)
-            content = record.content
-            term = Term(
-                str(content["term"]),
-                dt.date.fromisoformat(str(content["start"])),
-                dt.date.fromisoformat(str(content["end"])),
-            )
-        except (RecordsError, KeyError, ValueError):
+            content, term = record.content, record.term
+        except RecordsError:
             out.append(finding("LS503", rel, 1))
             continue
         if not record.locked:

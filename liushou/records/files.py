@@ -17,15 +17,18 @@ class GitError(RecordsError):
     """git is missing, or the folder is not inside a git repository."""
 
 
-def write_atomic(path: Path, data: bytes, *, root: Path) -> None:
+def write_atomic(path: Path, data: bytes, *, root: Path, exclusive: bool = False) -> None:
     """Write `data` to `path` so that a reader sees the old file or the new one, never half
-    (fsguard.write_file: temporary file, fsync, rename; never through a link).
+    (fsguard.write_file: temporary file, fsync, rename; never through a link). With `exclusive`,
+    the file must not exist yet (a new record): it is never written over.
 
     Raises:
-        RecordsError: `path` is a symbolic link, or the write failed.
+        RecordsError: the file exists (exclusive), `path` is a symbolic link, or the write failed.
     """
     try:
-        fsguard.write_file(path, data, root=root)
+        fsguard.write_file(path, data, root=root, exclusive=exclusive)
+    except FileExistsError:
+        raise RecordsError(f"{path} 已存在，不会覆盖") from None
     except fsguard.Refused as error:
         raise RecordsError(error.strerror) from None
     except OSError as error:

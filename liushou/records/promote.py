@@ -388,13 +388,8 @@ def _seals_to_renew(plan: PromotionPlan) -> list[tuple[Path, Term]]:
     for _, path in closed_records(plan.root):
         try:
             record = read_closed(path)
-            content = record.content
-            term = Term(
-                str(content["term"]),
-                dt.date.fromisoformat(str(content["start"])),
-                dt.date.fromisoformat(str(content["end"])),
-            )
-        except (RecordsError, KeyError, ValueError):
+            content, term = record.content, record.term
+        except RecordsError:
             continue
         sealed = (content.get("children") or {}).get("digest")
         now = children_digests(plan.repo.children, plan.repo.settings, term)
