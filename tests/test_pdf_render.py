@@ -43,6 +43,10 @@ def documents(folder: Path) -> dict[str, Path]:
             term, repo.settings, repo.root, carried_shortfalls(repo, term, day), day
         ),
         "card.docx": card_docx([child], repo.settings),
+        "cards.docx": card_docx(
+            [repo.children[c] for c in ("yl-2013-0210", "yl-2013-0222", "yl-2013-0203")],
+            repo.settings,
+        ),
         "roster.xlsx": roster_xlsx(roster_rows(repo, today=day), "杨柳镇中心小学留守儿童花名册"),
     }
     paths = {}
@@ -96,6 +100,7 @@ def test_documents_render_to_pdf(tmp_path):
         assert pdf.is_file() and pdf.stat().st_size > 1000, name
     if pdf_pages(pdfs["card.docx"]) is not None:
         assert pdf_pages(pdfs["card.docx"]) == 1  # one card, one sheet of paper
+        assert pdf_pages(pdfs["cards.docx"]) == 3  # no blank page between two cards
         assert 4 <= pdf_pages(pdfs["summary.docx"]) <= 14
     text = pdf_text(pdfs["summary.docx"])
     if text is not None:

@@ -388,7 +388,8 @@ def test_class_cards_one_page_each(school):
     assert result.exit_code == 0, result.output
     path = school / "reports" / "cards" / "3-2班.docx"
     document = docx.Document(str(path))
-    assert document.element.xml.count('w:type="page"') == 3 - 1
+    # Each card after the first starts a new page (page-break-before on its first paragraph).
+    assert document.element.xml.count("<w:pageBreakBefore/>") == 3 - 1
     assert len(document.tables) == 3
     text = docx_text(path)
     for name in ("胡俊豪", "朱雨欣", "林佳怡"):

@@ -601,10 +601,12 @@ def card_docx(children: Iterable[Child], settings: Settings, full: bool = False)
     document = new_document(CARD_TITLE, settings.school, _BODY_FONT, side_mm=20, top_mm=18)
 
     for index, child in enumerate(children):
-        if index:
-            document.add_page_break()
         school = document.add_paragraph()
         school.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        # A new page for each card, without a page-break paragraph: after a full page, that
+        # paragraph itself spilled over and left a blank page between two cards.
+        if index:
+            school.paragraph_format.page_break_before = True
         run = school.add_run(settings.school)
         run.font.size = Pt(12)
         title = document.add_paragraph()
