@@ -18,6 +18,7 @@ from liushou.errors import TermError, UsageError
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key, zh_date
 from liushou.load import cache as cache_mod
+from liushou.load.listing import lookup_unchanged
 from liushou.load.loader import (
     ChildFiles,
     LogFiles,
@@ -28,7 +29,6 @@ from liushou.load.loader import (
     load_children,
     read_logs,
     read_sources,
-    scan,
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import check_where_columns, find_root, load_settings
@@ -126,9 +126,7 @@ def check_repository(
         The CheckResult. Raises SettingsError when liushou.yaml is missing or wrong.
     """
     root = find_root(start)
-    store = cache_mod.Cache.for_repository(root) if use_cache else None
-    listing = scan(root) if store else None
-    stored = store.lookup_result(listing, today) if store and listing else None
+    store, listing, stored = lookup_unchanged(root, today) if use_cache else (None, None, None)
     if stored is not None:  # nothing changed since the last check: no file is read
         return CheckResult(root, stored.findings, stored.children, stored.logs)
     sources, settings, warnings, children, logs = _read(root, store, progress, tables=True)

@@ -1,27 +1,32 @@
-"""The console entry point: Ctrl-C at any moment, even while the libraries import, is one line.
+"""The console entry point: an unchanged repository's check at once, and Ctrl-C at any moment,
+even while the libraries import, as one line.
 
 `liushou` (pyproject's console script) starts here rather than in cli.py, because importing
-cli.py loads Typer, pandas and the rest, which takes most of a second; a Ctrl-C then would
-otherwise print a Python traceback.
+cli.py loads Typer, pydantic and the rest, which takes several times longer than answering an
+unchanged check from the cache (see quickcheck); a Ctrl-C then would otherwise print a Python
+traceback.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
-from liushou.interrupt import INTERRUPTED
+from liushou.interrupt import leave, output_failed, say_interrupted
 
 
 def run() -> None:
-    """Import the command line and run it; exit 130 with one Chinese line on Ctrl-C."""
+    """Answer a plain unchanged check, else import the command line and run it; exit 130 with
+    one Chinese line on Ctrl-C."""
     try:
-        from liushou.cli import run as run_cli
+        from liushou.quickcheck import answer
+
+        code = answer(sys.argv[1:])
+        if code is None:
+            from liushou.cli import run as run_cli
     except KeyboardInterrupt:
-        try:
-            print(INTERRUPTED, file=sys.stderr)
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass
-        os._exit(130)
+        leave(say_interrupted())
+    except OSError as error:  # the answer could not be printed
+        leave(output_failed(error))
+    if code is not None:
+        leave(code)
     run_cli()

@@ -24,3 +24,7 @@ class CheckResult:
     @property
     def warnings(self) -> int:
         return sum(f.severity == WARNING for f in self.findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """1 when there are errors (or, with `strict`, warnings), else 0."""
+        return 1 if self.errors or (strict and self.warnings) else 0

@@ -24,19 +24,14 @@ from liushou.cli import (  # noqa: F401 - registers the commands
     rollup,
 )
 from liushou.cli.common import app
-from liushou.errors import os_reason
+from liushou.interrupt import leave, output_failed, say_interrupted
 
 __all__ = ["app", "run"]
 
 
 def run() -> None:
     """Run the app, then leave without tearing down the heap (see liushou.entry for Ctrl-C
-    during start-up).
-
-    A county-scale check holds millions of small objects; freeing them one by one at exit
-    takes seconds that the operating system does at once. Output is flushed first, and
-    nothing is left to do at exit (every file the command writes is written and closed).
-    """
+    during start-up, and interrupt.leave)."""
     from liushou.interrupt import Interrupted, on_interrupt
 
     code = 0
@@ -44,19 +39,17 @@ def run() -> None:
         with contextlib.suppress(ValueError):  # not the main thread: keep Python's handler
             signal.signal(signal.SIGINT, on_interrupt)
         app()
-    except Interrupted:
-        code = interrupted()
+    except (Interrupted, KeyboardInterrupt):
+        # Files are written atomically (fsguard.write_file), so nothing half-written remains.
+        code = say_interrupted()
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
         if isinstance(exit_.code, str):
             print(exit_.code, file=sys.stderr)
-    except KeyboardInterrupt:
-        # Files are written atomically (fsguard.write_file), so nothing half-written remains.
-        code = interrupted()
     except OSError as error:
         # Output that cannot be written (standard output on a full disk, a closed pipe): every
         # file the commands write is handled where it is written.
-        code = _output_failed(error)
+        code = output_failed(error)
     except Exception as error:  # noqa: BLE001 - a bug must still not greet a teacher with a traceback
         if os.environ.get("LIUSHOU_DEBUG"):
             raise
@@ -66,28 +59,4 @@ def run() -> None:
             file=sys.stderr,
         )
         code = 3
-    try:
-        sys.stdout.flush()
-    except OSError as error:
-        code = _output_failed(error)
-    with contextlib.suppress(OSError):
-        sys.stderr.flush()
-    os._exit(code)
-
-
-def interrupted() -> int:
-    """Say in one line that the command was interrupted; the exit code for it (130)."""
-    from liushou.interrupt import INTERRUPTED
-
-    with contextlib.suppress(OSError, ValueError):
-        print(INTERRUPTED, file=sys.stderr)
-    return 130
-
-
-def _output_failed(error: OSError) -> int:
-    # Nothing more can go to standard output; drop what is buffered so exit does not retry.
-    with contextlib.suppress(OSError, ValueError):
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until the process ends
-    with contextlib.suppress(OSError, ValueError):
-        print(f"错误：无法写出结果：{os_reason(error)}", file=sys.stderr)
-    return 2
+    leave(code)

@@ -59,5 +59,4 @@ def check(
             raise typer.BadParameter(str(error), param_hint="--base") from None
         result.findings = [f for f in result.findings if f.file in keep]
     REPORTER_BY_NAME[fmt](result, sys.stdout).report()
-    failed = result.errors or (strict and result.warnings)
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(result.exit_code(strict))

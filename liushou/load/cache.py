@@ -30,29 +30,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from liushou import __version__
 from liushou.findings import Finding
 from liushou.load.model import Child
 
 
 def _code_version() -> str:
-    """liushou's version, a digest of its source and the versions of the libraries that read
-    the files: entries made by other code are void."""
+    """liushou's version, a digest of its source and a stamp of the libraries that read the
+    files: entries made by other code are void."""
     package = Path(__file__).parent
     sources = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
-    return f"{__version__}-{digest(sources)}-yaml{yaml.__version__}-pandas{_pandas_version()}"
+    libraries = "-".join(_library_stamp(name) for name in ("yaml", "pandas"))
+    return f"{__version__}-{digest(sources)}-{libraries}"
 
 
-def _pandas_version() -> str:
-    """pandas' version without importing pandas (a small school's check never needs it)."""
-    from importlib.metadata import PackageNotFoundError, version
+def _library_stamp(name: str) -> str:
+    """Where a library is installed, with its main file's size and time, found without
+    importing it (an unchanged repository's check loads neither PyYAML nor pandas): installing
+    another version replaces the file, and so voids the entries."""
+    from importlib.util import find_spec
 
     try:
-        return version("pandas")
-    except PackageNotFoundError:
-        return "none"
+        spec = find_spec(name)
+        info = os.stat(spec.origin) if spec and spec.origin else None
+    except (ImportError, ValueError, OSError):
+        info = None
+    if info is None:
+        return f"{name}:none"
+    return f"{name}:{spec.origin}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def digest(data: bytes) -> str:
@@ -308,7 +313,9 @@ class StoredResult:
 def quick_key(listing: Listing, today: dt.date) -> str:
     """Sizes and modification times of every file name the same content as last time: the
     quick key lets an unchanged county check return without reading 50,000 files."""
-    return digest(repr((list(listing.files), today.isoformat())).encode())
+    lines = [f"{path}\0{size}\0{mtime}" for path, size, mtime in listing.files]
+    lines.append(today.isoformat())
+    return digest("\n".join(lines).encode("utf-8", "surrogateescape"))
 
 
 def is_racy(listing: Listing) -> bool:

@@ -15,7 +15,6 @@ import functools
 import multiprocessing
 import os
 import signal
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +22,9 @@ from pathlib import Path
 from liushou import fsguard
 from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
+from liushou.load.listing import SETTINGS_FILE, child_paths, closed_paths, log_paths
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
-from liushou.load.settings import SETTINGS_FILE
 from liushou.load.yamlsource import capped, parse_yaml
 from liushou.logspec import LOG_NAMES
 
@@ -72,28 +71,6 @@ class ChildFiles:
     digests: dict[str, str | None] = field(default_factory=dict)
 
 
-def scan(root: Path) -> cache_mod.Listing:
-    """(relative path, size, mtime_ns) of liushou.yaml, every child file and every log file,
-    and when the scan began (for the cache's racily-clean rule).
-
-    Cheap (no file is opened), so a repeated check can tell that nothing changed in well under
-    a second even for a county's 50,000 records.
-    """
-    started = time.time_ns()
-    found: list[tuple[str, int, int | str]] = []
-    skip = len(str(root)) + 1
-    children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
-    for path in children.files + logs.files + closed.files + [str(root / SETTINGS_FILE)]:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        found.append((path[skip:], info.st_size, info.st_mtime_ns))
-    # A refused link or folder is part of the answer: a change to one must change the key.
-    found += [(path[skip:], -1, reason) for path, reason in children.problems + logs.problems]
-    return cache_mod.Listing(tuple(found), started)
-
-
 def read_sources(root: Path) -> SourceFiles:
     """Read the settings and the logs, and find every child file (data-format §1).
 
@@ -114,7 +91,7 @@ def read_sources(root: Path) -> SourceFiles:
         raise SettingsError([finding("LS013", SETTINGS_FILE, 1)]) from None
     sources = SourceFiles(root, settings)
     skip = len(str(root)) + 1
-    children, logs, closed = _child_paths(root), _log_paths(root), _closed_paths(root)
+    children, logs, closed = child_paths(root), log_paths(root), closed_paths(root)
     for path, reason in children.problems + logs.problems + closed.problems:
         sources.refused.append((_display(path[skip:]), reason))
     for path in children.files:
@@ -409,19 +386,6 @@ def assemble(
     repo.logs, repo.log_headers, repo.log_files = logs.frames, logs.headers, logs.files
     findings += logs.findings
     return repo, findings
-
-
-def _child_paths(root: Path) -> fsguard.Scan:
-    return fsguard.scan(root, str(root / "children"), (".yaml", ".yml"))
-
-
-def _log_paths(root: Path) -> fsguard.Scan:
-    return fsguard.scan(root, str(root / "logs"), (".csv",), recursive=False, skip_hidden=False)
-
-
-def _closed_paths(root: Path) -> fsguard.Scan:
-    """The closing records closed/<T>.yaml (data-format §10 close), whose seals the check reads."""
-    return fsguard.scan(root, str(root / "closed"), (".yaml",), recursive=False)
 
 
 def _too_large(rel: str, size: int, limit: int) -> Finding:

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from liushou.findings import Finding, closest, finding, shown
+from liushou.load.listing import SETTINGS_FILE, locate_root
 from liushou.load.model import CARE_RULES, DEFAULT_INCIDENT_LIMITS, Settings, Standard
 from liushou.load.yamlsource import ParsedYaml, is_date, parse_yaml
 from liushou.logspec import LOGS
 from liushou.metricspec import DEFAULT_TARGETS, TARGET_KEYS
 from liushou.terms import PERIOD_KINDS, parse_term_name
 
-SETTINGS_FILE = "liushou.yaml"
 STAFF_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # What teachers put between names instead of YAML's ASCII comma: Chinese commas and
 # semicolons, an ideographic space, a space between two Chinese names.
@@ -86,11 +86,10 @@ def find_root(start: Path) -> Path:
     Raises:
         SettingsError: no liushou.yaml in `start` or above.
     """
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / SETTINGS_FILE).is_file():
-            return folder
-    raise SettingsError([finding("LS901", SETTINGS_FILE, 1, path=str(start))])
+    root = locate_root(start)
+    if root is None:
+        raise SettingsError([finding("LS901", SETTINGS_FILE, 1, path=str(start.resolve()))])
+    return root
 
 
 def load_settings(

@@ -32,8 +32,8 @@ from typing import Any
 import yaml
 
 from liushou.labels import grade_folder
+from liushou.load.listing import SETTINGS_FILE
 from liushou.load.model import Child, Repository
-from liushou.load.settings import SETTINGS_FILE
 from liushou.records.closing import (
     children_digests,
     closed_records,

@@ -1,0 +1,178 @@
+"""An unchanged repository's check answered before the command line loads (liushou.quickcheck)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from liushou import quickcheck
+from liushou.cli import app
+from liushou.quickcheck import CheckRequest, parse
+
+from .repo_factory import CHILD, TODAY, write_repo
+
+WORKTREE = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["check"], CheckRequest()),
+        (["-C", "学校", "check"], CheckRequest(repo=Path("学校"))),
+        (["--repo=学校", "check", "--format", "json"], CheckRequest(Path("学校"), fmt="json")),
+        (
+            ["--today", "2016-01-20", "check", "--strict", "--format=sarif"],
+            CheckRequest(today=dt.date(2016, 1, 20), fmt="sarif", strict=True),
+        ),
+        # the command's own options win over the global ones, the last value wins
+        (
+            ["-C", "a", "--today", "2015-01-01", "check", "-C", "b", "--today", "2016-01-20"],
+            CheckRequest(Path("b"), dt.date(2016, 1, 20)),
+        ),
+        (["check", "--format", "json", "--format", "text"], CheckRequest()),
+        # everything else is the full command line's to parse or to refuse
+        (["report"], None),
+        ([], None),
+        (["--help"], None),
+        (["check", "--help"], None),
+        (["check", "--no-cache"], None),
+        (["check", "--changed"], None),
+        (["check", "--base", "main"], None),
+        (["check", "--format", "xml"], None),
+        (["--format", "json", "check"], None),
+        (["--strict", "check"], None),
+        (["check", "--strict=yes"], None),
+        (["check", "--today", "2016-13-01"], None),
+        (["--today", "9999-12-31", "check"], None),
+        (["--today"], None),
+        (["check", "-C"], None),
+        (["check", "-C", "--strict"], None),
+        (["check", "-C=学校"], None),
+        (["check", "-C学校"], None),
+        (["check", "--repo="], None),
+        (["check", "check"], None),
+        (["--version", "check"], None),
+        (["check", "extra"], None),
+        (["check", "--"], None),
+    ],
+)
+def test_only_a_plain_check_is_answered(argv, expected):
+    assert parse(argv) == expected
+
+
+def _settled(root: Path) -> Path:
+    """Date every file a minute back: a file changed within seconds of a check is racily clean,
+    and its check is kept by content only (cache.RACY_WINDOW_NS)."""
+    minute_ago = (dt.datetime.now().timestamp() - 60) * 1e9
+    for path in root.rglob("*"):
+        os.utime(path, ns=(int(minute_ago), int(minute_ago)))
+    return root
+
+
+def _full(args: list[str]):
+    return CliRunner().invoke(app, args)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],
+        ["check", "--format", "json"],
+        ["check", "--format", "github", "--strict"],
+        ["check", "--format", "gitlab"],
+        ["check", "--format", "sarif"],
+        ["check", "--strict"],
+    ],
+)
+@pytest.mark.parametrize("spoiled", [False, True])
+def test_the_answer_is_the_full_commands_output(tmp_path, capsys, args, spoiled):
+    children = {"2/1/c1.yaml": CHILD.format(id="c1")}
+    if spoiled:  # an error, a warning and a personal value on the offending line
+        children["2/1/c2.yaml"] = CHILD.format(id="c2").replace("grade: 2", "grade: 二")
+        children["2/1/c3.yaml"] = "id: c3\nphone: 13800001234\n"
+    root = _settled(write_repo(tmp_path, children))
+    argv = ["-C", str(root), "--today", TODAY.isoformat(), *args]
+    first = _full(argv)  # stores the result
+    assert quickcheck.parse(argv) is not None
+    code = quickcheck.answer(argv)
+    printed = capsys.readouterr().out
+    again = _full(argv)
+    assert (code, printed) == (first.exit_code, first.stdout) == (again.exit_code, again.stdout)
+    assert first.exit_code == (1 if spoiled else 0)
+
+
+def test_a_changed_file_or_another_day_is_not_answered(tmp_path, capsys):
+    root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
+    argv = ["-C", str(root), "--today", TODAY.isoformat(), "check"]
+    assert _full(argv).exit_code == 0
+    assert quickcheck.answer(["-C", str(root), "--today", "2016-01-19", "check"]) is None
+    record = root / "children" / "2" / "1" / "c1.yaml"
+    record.write_text(record.read_text(encoding="utf-8") + "notes: 新学期\n", encoding="utf-8")
+    old = record.stat().st_mtime_ns - 10_000_000_000
+    os.utime(record, ns=(old, old))
+    assert quickcheck.answer(argv) is None
+    assert capsys.readouterr().out == ""
+    assert quickcheck.answer(["-C", str(tmp_path / "nowhere"), "check"]) is None
+
+
+def _entry(root: Path, *args: str, stdout=subprocess.PIPE, script: str = ""):
+    code = (
+        f"import sys\n{script}\nfrom liushou.entry import run\n"
+        "sys.argv = ['liushou', *sys.argv[1:]]\nrun()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, "-C", str(root), "--today", TODAY.isoformat(), *args],
+        cwd=WORKTREE,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=120,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
+
+
+IMPORTS_REPORTED = """
+import atexit, os
+def _report():
+    heavy = sorted(m for m in ("typer", "click", "yaml", "pydantic", "pandas", "numpy") if m in sys.modules)
+    os.write(2, ("imported: " + ",".join(heavy) + "\\n").encode())
+_leave = os._exit
+os._exit = lambda code: (_report(), _leave(code))
+"""
+
+
+def test_the_console_command_answers_without_loading_the_libraries(tmp_path):
+    root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
+    first = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
+    second = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
+    assert first.returncode == second.returncode == 0
+    assert first.stdout == second.stdout and b'"errors": 0' in first.stdout
+    assert b"typer" in first.stderr  # the first check runs the full command line
+    assert second.stderr.decode().strip() == "imported:"
+
+
+def test_ctrl_c_and_a_full_disk_on_the_quick_path(tmp_path):
+    children = {f"2/1/c{i}.yaml": CHILD.format(id=f"x{i}") for i in range(20)}
+    root = _settled(write_repo(tmp_path, children))
+    assert _entry(root, "check").returncode == 1  # many findings, now stored
+    pressed = (
+        "import os, signal, time\nimport liushou.load.listing as target\n"
+        "def pressed(*args, **kwargs):\n    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\ntarget.scan = pressed\n"
+    )
+    done = _entry(root, "check", script=pressed)
+    assert done.returncode == 130
+    assert done.stderr.decode().strip() == "已中断（Ctrl-C）：没有写入不完整的文件。"
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            done = _entry(root, "check", stdout=full, script=IMPORTS_REPORTED)
+        assert done.returncode == 2
+        stderr = done.stderr.decode()
+        assert "无法写出结果" in stderr and "Traceback" not in stderr
+        assert "imported: \n" in stderr  # it was the quick path that failed to write
