@@ -18,11 +18,10 @@ from liushou.errors import TermError, UsageError
 from liushou.findings import Finding
 from liushou.labels import class_label, parse_class_key, zh_date
 from liushou.load import cache as cache_mod
-from liushou.load.listing import lookup_unchanged
+from liushou.load.listing import Unchanged, lookup_unchanged
 from liushou.load.loader import (
     ChildFiles,
     LogFiles,
-    Progress,
     SourceFiles,
     assemble,
     content_key,
@@ -32,6 +31,7 @@ from liushou.load.loader import (
 )
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import check_where_columns, find_root, load_settings
+from liushou.progress import Progress
 from liushou.scaffold import Scaffold
 from liushou.terms import resolve_term
 
@@ -112,7 +112,12 @@ def _checks(repo: Repository, today: dt.date) -> list[Finding]:
 
 
 def check_repository(
-    start: Path, today: dt.date, *, use_cache: bool = True, progress: Progress | None = None
+    start: Path,
+    today: dt.date,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    looked_up: Unchanged | None = None,
 ) -> CheckResult:
     """Check the repository at `start` (or the nearest parent holding liushou.yaml).
 
@@ -121,12 +126,17 @@ def check_repository(
         today: the date after which nothing may be dated.
         use_cache: reuse results for files whose content did not change.
         progress: called as progress(stage, done, total) during long work.
+        looked_up: what listing.lookup_unchanged(root, today) gave just before, if the caller
+            asked already (quickcheck), so the files are not listed twice.
 
     Returns:
         The CheckResult. Raises SettingsError when liushou.yaml is missing or wrong.
     """
     root = find_root(start)
-    store, listing, stored = lookup_unchanged(root, today) if use_cache else (None, None, None)
+    if not use_cache:
+        store, listing, stored = None, None, None
+    else:
+        store, listing, stored = looked_up or lookup_unchanged(root, today)
     if stored is not None:  # nothing changed since the last check: no file is read
         return CheckResult(root, stored.findings, stored.children, stored.logs)
     sources, settings, warnings, children, logs = _read(root, store, progress, tables=True)

@@ -40,6 +40,19 @@ def output_failed(error: OSError) -> int:
     return 2
 
 
+def internal_error(error: Exception) -> int:
+    """Say that liushou itself failed (not the teacher's data); exit code 3. With LIUSHOU_DEBUG
+    set, the error is raised instead, with its traceback."""
+    if os.environ.get("LIUSHOU_DEBUG"):
+        raise error
+    print(
+        f"liushou 内部错误（{type(error).__name__}）。这不是您的数据的问题，请把这条信息和"
+        "所运行的命令告诉维护人员；设置环境变量 LIUSHOU_DEBUG=1 可看到详细信息。",
+        file=sys.stderr,
+    )
+    return 3
+
+
 def leave(code: int) -> None:
     """Flush the output and end the process with `code`, without tearing down the heap.
 

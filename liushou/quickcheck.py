@@ -1,27 +1,29 @@
-"""`liushou check` on an unchanged repository, answered before the command line is loaded.
+"""A plain `liushou check`, run without loading the command-line framework.
 
-Most checks a school runs find nothing changed since the last one (a teacher running it twice,
-CI on a push that touched no record). The full command line imports Typer, pydantic, PyYAML
-and the schema, which takes several times longer than the answer itself: the stored result of
-the last check, found by the sizes and modification times of the files (cache.quick_key).
-So `entry.run` first hands the arguments here. When they are a plain check (the global and
-check options `-C/--repo`, `--today`, `--format`, `--strict`) and the cache holds the result
-for these files and this day, it is printed by the same reporter the full command uses, with
-the same exit code. Anything else (another command, help, --changed, --no-cache, a date or a
-path to complain about, a cache miss) returns None and the full command line runs, so every
-message and error stays in one place.
+A school's check is mostly start-up: Typer and the pydantic it loads take longer than checking
+thirty records, and much longer than answering an unchanged repository from the cache (the
+stored result of the last check, found by the sizes and modification times of the files,
+cache.quick_key), which needs neither PyYAML, the schema nor pandas. So `entry.run` first hands
+the arguments here. When they are a plain check (the global and check options `-C/--repo`,
+`--today`, `--format`, `--strict`), the library's check runs (or the stored result is taken) and
+is printed by the same reporter the full command uses, with the same exit code. Anything else
+(another command, help, --changed, --no-cache, a date or a path to complain about, a
+liushou.yaml that cannot be read) returns None and the full command line runs, so every message
+about the command line stays in one place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
-from liushou.load.listing import locate_root, lookup_unchanged
+from liushou.load.listing import Unchanged, locate_root, lookup_unchanged
 
 # The range cli.common accepts for --today; other dates are refused there, with its message.
 _TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
@@ -85,20 +87,42 @@ def _parse_today(value: str) -> dt.date | None:
 
 
 def answer(argv: list[str]) -> int | None:
-    """Print the stored result of a plain, unchanged check and return its exit code; None
-    when the full command line must run (see the module's docstring)."""
+    """Run a plain check and print its result; return its exit code, or None when the full
+    command line must run (see the module's docstring)."""
     request = parse(argv)
     if request is None:
         return None
     root = locate_root(request.repo)
     if root is None:
         return None
+    today = request.today or dt.date.today()
     try:
-        _, _, stored = lookup_unchanged(root, request.today or dt.date.today())
+        looked_up = lookup_unchanged(root, today)
     except OSError:
         return None
-    if stored is None:
-        return None
-    result = CheckResult(root, stored.findings, stored.children, stored.logs)
+    _, _, stored = looked_up
+    if stored is not None:
+        result = CheckResult(root, stored.findings, stored.children, stored.logs)
+    else:
+        result = _check(root, today, looked_up)
+        if result is None:
+            return None
     REPORTER_BY_NAME[request.fmt](result, sys.stdout).report()
     return result.exit_code(request.strict)
+
+
+def _check(root: Path, today: dt.date, looked_up: Unchanged) -> CheckResult | None:
+    """Check the files (the cache had no result for them), or None when liushou.yaml cannot
+    be read: the full command line then says why, in the one place that says it."""
+    from liushou import api
+    from liushou.interrupt import on_interrupt
+    from liushou.load.settings import SettingsError
+    from liushou.progress import progress_bar
+
+    with contextlib.suppress(ValueError):  # not the main thread: keep Python's handler
+        signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        with progress_bar() as progress:
+            return api.check_repository(root, today, progress=progress, looked_up=looked_up)
+    except SettingsError:
+        return None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,18 +109,24 @@ def test_the_answer_is_the_full_commands_output(tmp_path, capsys, args, spoiled)
     assert first.exit_code == (1 if spoiled else 0)
 
 
-def test_a_changed_file_or_another_day_is_not_answered(tmp_path, capsys):
+def test_a_changed_file_is_checked_again(tmp_path, capsys):
     root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
-    argv = ["-C", str(root), "--today", TODAY.isoformat(), "check"]
+    argv = ["-C", str(root), "--today", TODAY.isoformat(), "check", "--format", "json"]
     assert _full(argv).exit_code == 0
-    assert quickcheck.answer(["-C", str(root), "--today", "2016-01-19", "check"]) is None
     record = root / "children" / "2" / "1" / "c1.yaml"
-    record.write_text(record.read_text(encoding="utf-8") + "notes: 新学期\n", encoding="utf-8")
-    old = record.stat().st_mtime_ns - 10_000_000_000
-    os.utime(record, ns=(old, old))
-    assert quickcheck.answer(argv) is None
-    assert capsys.readouterr().out == ""
+    record.write_text(record.read_text(encoding="utf-8") + "phone: 13800001234\n", "utf-8")
+    assert quickcheck.answer(argv) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["file"], f["code"]) for f in found] == [("children/2/1/c1.yaml", "LS104")]
+    assert json.loads(_full(argv).stdout)["findings"] == found
+
+
+def test_a_broken_settings_file_is_left_to_the_full_command_line(tmp_path, capsys):
+    root = write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")})
+    (root / "liushou.yaml").write_text("school: [\n", encoding="utf-8")
+    assert quickcheck.answer(["-C", str(root), "check"]) is None
     assert quickcheck.answer(["-C", str(tmp_path / "nowhere"), "check"]) is None
+    assert capsys.readouterr() == ("", "")
 
 
 def _entry(root: Path, *args: str, stdout=subprocess.PIPE, script: str = ""):
@@ -147,14 +155,18 @@ os._exit = lambda code: (_report(), _leave(code))
 """
 
 
-def test_the_console_command_answers_without_loading_the_libraries(tmp_path):
+def test_the_console_command_checks_without_the_command_line_framework(tmp_path):
     root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
     first = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
     second = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
     assert first.returncode == second.returncode == 0
     assert first.stdout == second.stdout and b'"errors": 0' in first.stdout
-    assert b"typer" in first.stderr  # the first check runs the full command line
-    assert second.stderr.decode().strip() == "imported:"
+    assert first.stderr.decode().strip() == "imported: yaml"  # the check itself
+    assert second.stderr.decode().strip() == "imported:"  # the stored result
+    (root / "liushou.yaml").write_text("school: [\n", encoding="utf-8")
+    broken = _entry(root, "check", script=IMPORTS_REPORTED)
+    assert broken.returncode == 2 and "typer" in broken.stderr.decode()  # the full CLI said it
+    assert "liushou.yaml" in broken.stderr.decode()
 
 
 def test_ctrl_c_and_a_full_disk_on_the_quick_path(tmp_path):
@@ -169,7 +181,15 @@ def test_ctrl_c_and_a_full_disk_on_the_quick_path(tmp_path):
     done = _entry(root, "check", script=pressed)
     assert done.returncode == 130
     assert done.stderr.decode().strip() == "已中断（Ctrl-C）：没有写入不完整的文件。"
+    in_workers = pressed.replace("load.listing", "load.loader").replace(
+        "target.scan", "target.parse_child_file"
+    )
+    shutil.rmtree(os.environ["LIUSHOU_CACHE_DIR"])
+    done = _entry(root, "check", script=in_workers)  # a check with no cache: records are parsed
+    assert done.returncode == 130
+    assert done.stderr.decode().strip() == "已中断（Ctrl-C）：没有写入不完整的文件。"
     if os.path.exists("/dev/full"):
+        assert _entry(root, "check").returncode == 1  # stored again
         with open("/dev/full", "w") as full:
             done = _entry(root, "check", stdout=full, script=IMPORTS_REPORTED)
         assert done.returncode == 2

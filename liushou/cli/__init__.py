@@ -7,7 +7,6 @@ errors); every other module registers its commands on that app and imports nothi
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 
@@ -24,7 +23,7 @@ from liushou.cli import (  # noqa: F401 - registers the commands
     rollup,
 )
 from liushou.cli.common import app
-from liushou.interrupt import leave, output_failed, say_interrupted
+from liushou.interrupt import internal_error, leave, output_failed, say_interrupted
 
 __all__ = ["app", "run"]
 
@@ -51,12 +50,5 @@ def run() -> None:
         # file the commands write is handled where it is written.
         code = output_failed(error)
     except Exception as error:  # noqa: BLE001 - a bug must still not greet a teacher with a traceback
-        if os.environ.get("LIUSHOU_DEBUG"):
-            raise
-        print(
-            f"liushou 内部错误（{type(error).__name__}）。这不是您的数据的问题，请把这条信息和"
-            "所运行的命令告诉维护人员；设置环境变量 LIUSHOU_DEBUG=1 可看到详细信息。",
-            file=sys.stderr,
-        )
-        code = 3
+        code = internal_error(error)
     leave(code)

@@ -15,10 +15,10 @@ from liushou.cli.common import (
     app,
     apply_today,
     choice,
-    progress_bar,
     settings_failure,
 )
 from liushou.load.settings import SettingsError
+from liushou.progress import progress_bar
 
 
 @app.command()

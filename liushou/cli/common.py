@@ -20,9 +20,9 @@ from liushou.documents.output import STDOUT, Document
 from liushou.errors import os_reason
 from liushou.findings import ERROR
 from liushou.load import cache as cache_mod
-from liushou.load.loader import Progress
 from liushou.load.model import Repository
 from liushou.load.settings import SettingsError, find_root
+from liushou.progress import progress_bar
 from liushou.textsafe import escape_controls
 
 app = typer.Typer(
@@ -131,28 +131,6 @@ def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
             where = f.file + (f":{f.line}" if f.line else "")
             typer.echo(f"{where}: 错误 {f.code} {f.message}", err=True)
     return typer.Exit(2)
-
-
-@contextlib.contextmanager
-def progress_bar() -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr while loading, or None when stderr is not a
-    terminal (CI logs and pipes get no control codes)."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress as Bar
-
-    labels = {"children": "读取儿童档案"}
-    tasks: dict[str, int] = {}
-    with Bar(transient=True, console=Console(stderr=True)) as bar:
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(labels.get(stage, stage), total=total)
-            bar.update(tasks[stage], completed=done)
-
-        yield update
 
 
 def load_or_exit(opts: Options) -> Repository:

@@ -63,7 +63,11 @@ def scan(root: Path) -> Listing:
     return Listing(tuple(found), started)
 
 
-def lookup_unchanged(root: Path, today: dt.date) -> tuple[Cache, Listing, StoredResult | None]:
+# The repository's cache, its listing, and the stored result for unchanged files if any
+Unchanged = tuple[Cache, Listing, StoredResult | None]
+
+
+def lookup_unchanged(root: Path, today: dt.date) -> Unchanged:
     """The repository's cache, its listing, and the stored result of a check on `today` of
     files with the same sizes and modification times, if there is one."""
     store = Cache.for_repository(root)

@@ -27,8 +27,8 @@ from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.yamlsource import capped, parse_yaml
 from liushou.logspec import LOG_NAMES
+from liushou.progress import Progress
 
-Progress = Callable[[str, int, int], None]
 Parsed = tuple[Child | None, list[Finding]]
 
 # Below this many child files, starting worker processes costs more than it saves.
