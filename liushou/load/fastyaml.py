@@ -208,8 +208,27 @@ def _strip_comment(text: str) -> str:
     return text
 
 
+# A county's records repeat the same plain values (true, 女, 务农, a grade, a common date):
+# each is resolved once per process. The values are immutable (str, int, float, bool, None,
+# date, datetime); the cache is emptied when it grows past its bound.
+_PLAIN_SEEN: dict[str, Any] = {}
+_PLAIN_SEEN_LIMIT = 100_000
+
+
 def _plain(text: str) -> Any:
     """A plain scalar's value by PyYAML's own resolvers and constructors."""
+    try:
+        return _PLAIN_SEEN[text]
+    except KeyError:
+        pass
+    value = _resolve_plain(text)
+    if len(_PLAIN_SEEN) >= _PLAIN_SEEN_LIMIT:
+        _PLAIN_SEEN.clear()
+    _PLAIN_SEEN[text] = value
+    return value
+
+
+def _resolve_plain(text: str) -> Any:
     if text[0] in _PLAIN_START_BAD or ": " in text or text.endswith(":") or " #" in text:
         raise _Defer
     tag = _STR
