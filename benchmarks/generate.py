@@ -15,8 +15,8 @@ The records also carry the entrusted-care keys of data-format §11, as a careful
 every child in 隔代监护, 寄养监护 or 其他 care has ``guardian.entrusted_on`` (the day the parents
 left, ``left_behind.since`` when known), ``guardian.notice_on`` (the school's copy of the parents'
 written notice: in the summer before the term, or within ten days of a mid-term entrustment or
-enrolment) and mostly ``guardian.agreement``; every child has a ``care.risk`` level (about 70% 绿,
-21% 黄, 7% 橙, 2% 红; higher for focus children, 红 for the rare 无人监护). So ``check`` finds
+enrolment) and mostly ``guardian.agreement``; every child has a ``care.risk`` level (about 65% 绿,
+22% 黄, 10% 橙, 4% 红; higher for focus children, 红 for the rare 无人监护). So ``check`` finds
 nothing but the honest LS312 of those few 无人监护 children in care. These keys come from a random
 stream of their own, so the rest of every record and the logs are what they were before them.
 
