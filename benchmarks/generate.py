@@ -11,6 +11,15 @@ a correct GB 11643 checksum that agrees with the birth date and gender, every lo
 existing child and a listed teacher and is dated on a day the child is in care in the 2015 autumn
 term (2015-09-01..2016-01-20). The output is the same for the same seed.
 
+The records also carry the entrusted-care keys of data-format §11, as a careful county keeps them:
+every child in 隔代监护, 寄养监护 or 其他 care has ``guardian.entrusted_on`` (the day the parents
+left, ``left_behind.since`` when known), ``guardian.notice_on`` (the school's copy of the parents'
+written notice: in the summer before the term, or within ten days of a mid-term entrustment or
+enrolment) and mostly ``guardian.agreement``; every child has a ``care.risk`` level (about 65% 绿,
+22% 黄, 10% 橙, 4% 红; higher for focus children, 红 for the rare 无人监护). So ``check`` finds
+nothing but the honest LS312 of those few 无人监护 children in care. These keys come from a random
+stream of their own, so the rest of every record and the logs are what they were before them.
+
 Usage::
 
     python benchmarks/generate.py OUT_DIR [--children 50000] [--talks N] [--visits N]
@@ -189,6 +198,12 @@ CHILD_HEALTH = (
 GUARDIAN_HEALTH = ("良好", "良好", "身体硬朗", "一般", "高血压", "腿脚不便", "患有慢性支气管炎")
 GUARDIAN_OCCUPATION = ("务农", "务农", "务农", "务农兼打零工", "个体经营", "经营小卖部", "退休")
 LITERACY = ("文盲", "小学", "小学", "初中", "初中", "高中")
+ENTRUSTED = ("隔代监护", "寄养监护", "其他")  # data-format §11: written notice needed
+RISKS = ("绿", "黄", "橙", "红")
+RISK_WEIGHTS = (75, 19, 5, 1)  # an ordinary record
+RISK_WEIGHTS_FRAGILE = (52, 33, 12, 3)  # 寄养/其他 care, or the parent at home unfit to care
+RISK_WEIGHTS_FOCUS = (0, 25, 50, 25)  # care.focus: true
+NOTICE_SEASON = (dt.date(2015, 6, 20), dt.date(2015, 8, 31))  # notices collected before the term
 FOCUS_PLANS = (
     "每周谈心一次，帮扶教师每天辅导作业，每月与父母视频通话一次",
     "安排学习伙伴结对，每两周家访一次，关注情绪变化",
@@ -444,10 +459,58 @@ def day_index(d: dt.date) -> int:
     return (d - TERM_START).days
 
 
+def duty_keys(
+    duty: random.Random,
+    guardianship: str,
+    lb_type: str,
+    focus: bool,
+    birth: dt.date,
+    enrolled: dt.date,
+    since: dt.date | None,
+) -> tuple[list[str], str]:
+    """The data-format §11 keys of one record: guardian lines and the care.risk level.
+
+    duty is a random stream of its own, so these keys leave the rest of the data as it was.
+    """
+    guardian: list[str] = []
+    if guardianship in ENTRUSTED:
+        entrusted = since or rand_date(
+            duty, max(birth + dt.timedelta(days=365), dt.date(2008, 3, 1)), dt.date(2015, 8, 20)
+        )
+        anchor = max(entrusted, enrolled)
+        if anchor > TERM_START:  # entrusted or enrolled during the term: the notice follows
+            notice = anchor + dt.timedelta(days=duty.randint(0, 10))
+        else:
+            notice = rand_date(duty, max(entrusted, NOTICE_SEASON[0]), NOTICE_SEASON[1])
+        guardian = [
+            f"  entrusted_on: {entrusted.isoformat()}",
+            f"  notice_on: {notice.isoformat()}",
+        ]
+        r = duty.random()
+        if r < 0.9:
+            guardian.append(f"  agreement: {'true' if r < 0.84 else 'false'}")
+    if guardianship == "无人监护":
+        risk = "红"
+    else:
+        fragile = guardianship in ("寄养监护", "其他") or lb_type == "一方外出另一方无监护能力"
+        weights = RISK_WEIGHTS_FOCUS if focus else RISK_WEIGHTS_FRAGILE if fragile else RISK_WEIGHTS
+        risk = duty.choices(RISKS, weights)[0]
+    return guardian, risk
+
+
 def make_child(
-    rng: random.Random, namer: Namer, seq: int, school: School, grade: int, klass: int
+    rng: random.Random,
+    duty: random.Random,
+    namer: Namer,
+    seq: int,
+    school: School,
+    grade: int,
+    klass: int,
 ) -> tuple[str, Child]:
-    """The YAML text of one valid, archive-complete child record and its log-relevant facts."""
+    """The YAML text of one valid, archive-complete child record and its log-relevant facts.
+
+    rng draws everything the record had before data-format §11; duty draws the §11 keys.
+    """
     cid = f"{ID_PREFIX}{school.no:02d}-{seq:05d}"
     male = rng.random() < 0.53
     surname = rng.choice(SURNAMES)
@@ -584,6 +647,7 @@ def make_child(
     if status_date:
         last_day = max(first_day, min(last_day, status_date - dt.timedelta(days=1)))
     consent_on = rand_date(rng, first_day, last_day)
+    duty_guardian, risk = duty_keys(duty, guardianship, lb_type, focus, birth, enrolled, since)
 
     out = [
         f"id: {cid}",
@@ -627,6 +691,7 @@ def make_child(
         ]
         if rng.random() < 0.8:
             out.append(f"  literacy: {rng.choice(LITERACY)}")
+        out += duty_guardian
     health = rng.choices([h for h, _ in CHILD_HEALTH], [w for _, w in CHILD_HEALTH])[0]
     interests = rng.sample(INTERESTS, rng.randint(1, 3))
     out += [
@@ -645,6 +710,7 @@ def make_child(
     out += [
         f"  vaccinated: {'true' if rng.random() < 0.96 else 'false'}",
         f"  insured: {'true' if rng.random() < 0.9 else 'false'}",
+        f"  risk: {risk}",
         "consent:",
         f"  by: {g_name or father}（{g_rel or '父亲'}）",
         f"  on: {consent_on.isoformat()}",
@@ -663,7 +729,9 @@ def make_child(
     return "\n".join(out), child
 
 
-def write_children(rng: random.Random, out: Path, schools: list[School], n: int) -> list[Child]:
+def write_children(
+    rng: random.Random, duty: random.Random, out: Path, schools: list[School], n: int
+) -> list[Child]:
     namer = Namer(rng)
     children: list[Child] = []
     seq_by_school: dict[int, int] = {}
@@ -671,7 +739,7 @@ def write_children(rng: random.Random, out: Path, schools: list[School], n: int)
     for school, grade, klass in school_plan(rng, schools, n):
         seq = seq_by_school.get(school.no, 0) + 1
         seq_by_school[school.no] = seq
-        text, child = make_child(rng, namer, seq, school, grade, klass)
+        text, child = make_child(rng, duty, namer, seq, school, grade, klass)
         folder = (
             out
             / "children"
@@ -806,7 +874,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     schools, staff, leader = make_schools(rng, max(args.staff, 2 * 61))
     write_settings(out, staff, leader, n)
-    children = write_children(rng, out, schools, n)
+    duty = random.Random(f"{args.seed}:data-format-11")  # the §11 keys' own stream
+    children = write_children(rng, duty, out, schools, n)
     t_children = time.perf_counter() - started
     write_logs(rng, out, children, talks, visits, contacts)
     elapsed = time.perf_counter() - started
