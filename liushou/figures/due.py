@@ -16,7 +16,6 @@ from liushou.figures.metrics import (
     _Log,
     _Roster,
     _row_counts,
-    _whole,
 )
 from liushou.load.model import Repository, Standard
 from liushou.load.schema import RISKS
@@ -110,11 +109,14 @@ class DueList:
 
     def to_json(self) -> dict[str, Any]:
         """data-format §9: {"school", "today", "term", "items": [...]} with no phone, ID or address."""
+        return {**self.to_json_head(), "items": [item.to_json() for item in self.items]}
+
+    def to_json_head(self) -> dict[str, Any]:
+        """The JSON object's fields before "items"."""
         return {
             "school": self.school,
             "today": self.today.isoformat(),
             "term": self.term.name if self.term else None,
-            "items": [item.to_json() for item in self.items],
         }
 
 
@@ -205,16 +207,18 @@ def compute_due(
         wanted = f"{class_key[0]}-{class_key[1]}"
         keep &= np.array([k == wanted for k in roster.class_key], dtype=bool)
 
+    ids, names, mentors = roster.ids, roster.names, roster.mentor
+    grades, classes = roster.facts["grade_number"], roster.facts["class_number"]
+    risks = [risk if risk in RISKS else None for risk in roster.facts["risk"]]
+
     def item(pos: int, **values: Any) -> DueItem:
-        child = roster.children[pos]
-        risk = child.get("care.risk")
         return DueItem(
-            child_id=roster.ids[pos],
-            name=roster.names[pos],
-            grade=_whole(child.get("grade")),
-            klass=_whole(child.get("class")),
-            mentor=roster.mentor[pos],
-            risk=risk if risk in RISKS else None,
+            child_id=ids[pos],
+            name=names[pos],
+            grade=grades[pos],
+            klass=classes[pos],
+            mentor=mentors[pos],
+            risk=risks[pos],
             **values,
         )
 

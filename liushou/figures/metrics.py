@@ -233,6 +233,9 @@ _FACTS = (
     "boarding",
     "class",
     "notice_day",
+    "grade_number",
+    "class_number",
+    "risk",
 )
 
 
@@ -286,6 +289,9 @@ class _Roster:
             "boarding": "true" if record.get("boarding") is True else "false",
             "class": None if grade is None or klass is None else f"{grade}-{klass}",
             "notice_day": notice.toordinal() if notice else _FOREVER,
+            "grade_number": grade,
+            "class_number": klass,
+            "risk": _dig(record, "care", "risk"),
         }
 
     def __len__(self) -> int:
