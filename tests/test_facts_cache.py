@@ -165,3 +165,13 @@ def test_due_json_items_are_written_as_json_dumps_writes_them():
         "term": None,
         "items": [],
     }
+
+
+def test_due_items_equal_those_made_by_the_dataclass(school):
+    repo, _ = api.load(school, MID_NOVEMBER)
+    due = api.due(repo, MID_NOVEMBER)
+    assert due.items
+    for item in due.items:
+        made = DueItem(**{name: getattr(item, name) for name in DueItem.__dataclass_fields__})
+        assert made == item and hash(made) == hash(item) and repr(made) == repr(item)
+        assert list(vars(made)) == list(vars(item))

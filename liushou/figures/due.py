@@ -212,15 +212,27 @@ def compute_due(
     risks = [risk if risk in RISKS else None for risk in roster.facts["risk"]]
 
     def item(pos: int, **values: Any) -> DueItem:
-        return DueItem(
+        # As DueItem(...) makes it, without the frozen dataclass's one call per field: a
+        # county's list has over 100,000 items.
+        entry = object.__new__(DueItem)
+        entry.__dict__.update(
+            kind=values["kind"],
+            item=values["item"],
+            title=values["title"],
             child_id=ids[pos],
             name=names[pos],
             grade=grades[pos],
             klass=classes[pos],
             mentor=mentors[pos],
             risk=risks[pos],
-            **values,
+            period=values["period"],
+            done=values["done"],
+            at_least=values["at_least"],
+            deadline=values["deadline"],
+            last=values["last"],
+            detail=values.get("detail", ""),
         )
+        return entry
 
     items: list[DueItem] = []
     today_period = Period(today, today, today, today.isoformat())
