@@ -168,6 +168,8 @@ def load(
     store = cache_mod.Cache.for_repository(root) if use_cache else None
     sources, settings, warnings, children, logs = _read(root, store, progress)
     repo, findings = _assemble(sources, settings, children, logs)
+    if store is not None:
+        repo.facts_store = cache_mod.FactsStore.for_children(store, repo.children, children.digests)
     if today is None:
         return repo, warnings + findings
     stored = (

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
 from liushou.documents.roster import neutralise
@@ -154,12 +155,75 @@ def due_json(due: DueList) -> str:
     json's C encoder writes each item; the indenting encoder is pure Python and took most of the
     time of a county's list of 100,000 items.
     """
-    data = due.to_json()
-    items = data.pop("items")
+    data = due.to_json_head()
     head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
-    lines = ",\n    ".join(json.dumps(item, ensure_ascii=False) for item in items)
-    body = f'"items": [\n    {lines}\n  ]' if items else '"items": []'
+    lines = ",\n    ".join(_item_lines(due.items))
+    body = f'"items": [\n    {lines}\n  ]' if due.items else '"items": []'
     return f"{head},\n  {body}\n}}\n"
+
+
+def _scalar(value: Any) -> str:
+    """One value as json.dumps(value, ensure_ascii=False) writes it."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _item_lines(items: list[DueItem]) -> list[str]:
+    """Each item as json.dumps(item.to_json(), ensure_ascii=False) writes it, byte for byte.
+
+    A county's list has over 100,000 items of a few thousand children and periods: the parts
+    that repeat (a child's fields, a period, a date) are written once, the rest by format.
+    """
+    children: dict[tuple, str] = {}
+    days: dict[dt.date, str] = {}
+    kinds: dict[str, str] = {}
+
+    def day(value: dt.date | None) -> str:
+        if value is None:
+            return "null"
+        text = days.get(value)
+        if text is None:
+            text = days[value] = _scalar(value.isoformat())
+        return text
+
+    def text(value: str) -> str:
+        encoded = kinds.get(value)
+        if encoded is None:
+            encoded = kinds[value] = _scalar(value)
+        return encoded
+
+    lines = []
+    for item in items:
+        values = (item.child_id, item.name, item.grade, item.klass, item.mentor, item.risk)
+        try:
+            child = children.get(values)
+        except TypeError:  # an unhashable value: written as it is
+            child = None
+        if child is None:
+            child = (
+                f'"child_id": {_scalar(values[0])}, "name": {_scalar(values[1])}, '
+                f'"grade": {_scalar(values[2])}, "class": {_scalar(values[3])}, '
+                f'"mentor": {_scalar(values[4])}, "risk": {_scalar(values[5])}'
+            )
+            try:
+                children[values] = child
+            except TypeError:
+                pass
+        period = item.period
+        lines.append(
+            f'{{"kind": {text(item.kind)}, "item": {text(item.item)}, {child}, '
+            f'"period": {{"start": {day(period.start)}, "end": {day(period.end)}}}, '
+            f'"done": {_scalar(item.done)}, "at_least": {_scalar(item.at_least)}, '
+            f'"remaining": {_scalar(item.remaining)}, "deadline": {day(item.deadline)}, '
+            f'"last": {day(item.last)}}}'
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------- Word worksheet

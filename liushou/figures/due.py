@@ -16,7 +16,6 @@ from liushou.figures.metrics import (
     _Log,
     _Roster,
     _row_counts,
-    _whole,
 )
 from liushou.load.model import Repository, Standard
 from liushou.load.schema import RISKS
@@ -110,11 +109,14 @@ class DueList:
 
     def to_json(self) -> dict[str, Any]:
         """data-format §9: {"school", "today", "term", "items": [...]} with no phone, ID or address."""
+        return {**self.to_json_head(), "items": [item.to_json() for item in self.items]}
+
+    def to_json_head(self) -> dict[str, Any]:
+        """The JSON object's fields before "items"."""
         return {
             "school": self.school,
             "today": self.today.isoformat(),
             "term": self.term.name if self.term else None,
-            "items": [item.to_json() for item in self.items],
         }
 
 
@@ -195,7 +197,7 @@ def compute_due(
     term = terms.term_containing(today, settings)
     if term is None:
         return DueList(settings.school, today, None, [], staff, standards, scope)
-    roster = _Roster(repo.children)
+    roster = _Roster(repo.children, repo.facts_store)
     day = today.toordinal()
     in_care = roster.in_care_on(day)
     keep = np.ones(len(roster), dtype=bool)
@@ -205,18 +207,32 @@ def compute_due(
         wanted = f"{class_key[0]}-{class_key[1]}"
         keep &= np.array([k == wanted for k in roster.class_key], dtype=bool)
 
+    ids, names, mentors = roster.ids, roster.names, roster.mentor
+    grades, classes = roster.facts["grade_number"], roster.facts["class_number"]
+    risks = [risk if risk in RISKS else None for risk in roster.facts["risk"]]
+
     def item(pos: int, **values: Any) -> DueItem:
-        child = roster.children[pos]
-        risk = child.get("care.risk")
-        return DueItem(
-            child_id=roster.ids[pos],
-            name=roster.names[pos],
-            grade=_whole(child.get("grade")),
-            klass=_whole(child.get("class")),
-            mentor=roster.mentor[pos],
-            risk=risk if risk in RISKS else None,
-            **values,
+        # As DueItem(...) makes it, without the frozen dataclass's one call per field: a
+        # county's list has over 100,000 items.
+        entry = object.__new__(DueItem)
+        entry.__dict__.update(
+            kind=values["kind"],
+            item=values["item"],
+            title=values["title"],
+            child_id=ids[pos],
+            name=names[pos],
+            grade=grades[pos],
+            klass=classes[pos],
+            mentor=mentors[pos],
+            risk=risks[pos],
+            period=values["period"],
+            done=values["done"],
+            at_least=values["at_least"],
+            deadline=values["deadline"],
+            last=values["last"],
+            detail=values.get("detail", ""),
         )
+        return entry
 
     items: list[DueItem] = []
     today_period = Period(today, today, today, today.isoformat())

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -216,6 +218,7 @@ def _norm(value: Any) -> str | None:
 # ---------------------------------------------------------------------------- all children
 
 
+_INT_FACTS = ("first", "stop", "status_day", "until_day", "notice_day")
 _FACTS = (
     "first",
     "stop",
@@ -233,19 +236,46 @@ _FACTS = (
     "boarding",
     "class",
     "notice_day",
+    "grade_number",
+    "class_number",
+    "risk",
+    "agreement",
 )
+# What each fact holds, as the facts cache checks it (see load.cache.FactsStore)
+_FACT_KINDS = {
+    key: "int"
+    if key in _INT_FACTS
+    else "bool"
+    if key in ("archived", "vaccinated", "agreement")
+    else "plain"
+    for key in _FACTS
+}
+
+
+@functools.cache
+def _facts_version() -> str:
+    """A digest of this module's source: facts stored by other code are void."""
+    from liushou.load.cache import digest
+
+    return digest(Path(__file__).read_bytes())
 
 
 class _Roster:
     """The children as parallel arrays in id order, so that masks replace loops."""
 
-    def __init__(self, children: dict[str, Child]):
+    def __init__(self, children: dict[str, Child], store: Any = None):
+        """`store`: the repository's facts cache (load.cache.FactsStore), or None."""
         self.ids = sorted(children)
         self.children = [children[cid] for cid in self.ids]
         self.index = pd.Index(self.ids)
-        rows = [self._facts(child) for child in self.children]
-        # One list per fact, in id order: plain lists keep None as None (a DataFrame would not).
-        self.facts = {key: [row[key] for row in rows] for key in _FACTS}
+        facts = store.get(_facts_version(), self.ids, _FACT_KINDS) if store else None
+        if facts is None:
+            rows = [self._facts(child) for child in self.children]
+            # One list per fact, in id order: plain lists keep None as None (a DataFrame would not).
+            facts = {key: [row[key] for row in rows] for key in _FACTS}
+            if store:
+                store.put(_facts_version(), self.ids, facts, _FACT_KINDS)
+        self.facts = facts
         self.first = np.array(self.facts["first"], dtype=np.int64)
         self.stop = np.array(self.facts["stop"], dtype=np.int64)
         self.status_day = np.array(self.facts["status_day"], dtype=np.int64)
@@ -286,6 +316,10 @@ class _Roster:
             "boarding": "true" if record.get("boarding") is True else "false",
             "class": None if grade is None or klass is None else f"{grade}-{klass}",
             "notice_day": notice.toordinal() if notice else _FOREVER,
+            "grade_number": grade,
+            "class_number": klass,
+            "risk": _dig(record, "care", "risk"),
+            "agreement": _dig(record, "guardian", "agreement") is True,
         }
 
     def __len__(self) -> int:
@@ -718,10 +752,7 @@ def _duties(
     """
     entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
     noticed = entrusted & (roster.notice_day <= end)
-    agreement = np.array(
-        [_dig(child.record, "guardian", "agreement") is True for child in roster.children],
-        dtype=bool,
-    )
+    agreement = np.array(roster.facts["agreement"], dtype=bool)
     unattended = population & (roster.guardianship == "无人监护")
     back = _return_days(roster, returns)
     returned = dropped & (back <= end)
@@ -767,7 +798,7 @@ def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
         notice by `day`, "unattended": children in care with 无人监护, "dropouts_out": 辍学
         children whose status_date is ≤ `day` with no later 复学 row by `day`}; counts only.
     """
-    roster = _Roster(repo.children)
+    roster = _Roster(repo.children, repo.facts_store)
     today = day.toordinal()
     population = roster.in_care_on(today)
     entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
@@ -806,7 +837,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     settings = repo.settings
     as_of_date = terms.as_of(term, today)
     start, end = term.start.toordinal(), as_of_date.toordinal()
-    roster = _Roster(repo.children)
+    roster = _Roster(repo.children, repo.facts_store)
     population = roster.in_care_on(end)  # N of data-format §6
     touched = roster.in_care_during(start, end)  # U of data-format §6
     size = int(population.sum())

@@ -75,7 +75,8 @@ def cache_root() -> Path:
 CHILDREN_FILE = "children.json"
 RESULT_FILE = "result.json"
 WRITTEN_FILE = "written.json"  # what liushou last wrote where (see cli._write)
-_OUR_FILES = (CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, "children.pkl", "result.pkl")
+FACTS_FILE = "facts.json"  # the figures' per-child facts (see FactsStore)
+_OUR_FILES = (CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, FACTS_FILE, "children.pkl", "result.pkl")
 
 
 def load_entry(path: Path) -> list[Any] | None:
@@ -491,6 +492,79 @@ class Cache:
             self._write(WRITTEN_FILE, [_dumps(known)])
         finally:
             self.code_version = saved
+
+
+class FactsStore:
+    """The per-child facts the figures read from every record (care span, mentor, class…), kept
+    as one JSON object of columns so that `report` and `due` after a check need not work them
+    out again from 50,000 records.
+
+    `key` is a digest of every child record's id, path and file digest: the columns are void as
+    soon as any record is added, removed or changed (and when liushou's code changes, through
+    the cache's code version and the caller's `version`). The file is untrusted like every
+    cache file: only columns of plain values of the expected kinds and lengths are returned;
+    anything else is no entry.
+    """
+
+    def __init__(self, store: Cache, key: str):
+        self.store = store
+        self.key = key
+
+    @classmethod
+    def for_children(cls, store: Cache, children: dict[str, Child], digests: dict) -> FactsStore:
+        """The store for these children ({id: Child}) whose files have these digests ({path:
+        digest}); a child whose file digest is unknown makes the key unique to this run."""
+        parts = [
+            f"{cid}\0{child.path}\0{digests.get(child.path) or os.urandom(8).hex()}"
+            for cid, child in sorted(children.items())
+        ]
+        return cls(store, digest("\n".join(parts).encode("utf-8", "surrogateescape")))
+
+    def get(self, version: str, ids: list[str], kinds: dict[str, str]) -> dict[str, list] | None:
+        """The stored columns for children `ids` (in this order), each of the kind `kinds`
+        names ("int", "bool" or "plain": str, int, bool or None), or None."""
+        lines = self.store._read(FACTS_FILE)
+        try:
+            key, stored_version, stored_ids, columns = lines[0]
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        if key != self.key or stored_version != version or stored_ids != ids:
+            return None
+        if not isinstance(columns, dict) or set(columns) != set(kinds):
+            return None
+        for name, kind in kinds.items():
+            column = columns[name]
+            if type(column) is not list or len(column) != len(ids):
+                return None
+            if not all(map(_CHECKS[kind], column)):
+                return None
+        return columns
+
+    def put(self, version: str, ids: list[str], columns: dict[str, list], kinds: dict[str, str]):
+        """Keep `columns` when every value is of its kind (else nothing is stored)."""
+        for name, kind in kinds.items():
+            if name not in columns or not all(map(_CHECKS[kind], columns[name])):
+                return
+        try:
+            line = _dumps([self.key, version, ids, {name: columns[name] for name in kinds}])
+        except (TypeError, ValueError):
+            return
+        self.store._write(FACTS_FILE, [line])
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int
+
+
+def _is_bool(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or type(value) in (str, int, bool)
+
+
+_CHECKS = {"int": _is_int, "bool": _is_bool, "plain": _is_plain}
 
 
 _WRITTEN_VERSION = "written-1"

@@ -134,6 +134,8 @@ class Repository:
     duplicates: list[tuple[str, str, str, tuple[int, int]]] = field(default_factory=list)
     # File stems of child records that exist but could not be read as a record
     unreadable_ids: set[str] = field(default_factory=set)
+    # Where the figures keep their per-child facts between runs (load.cache.FactsStore), if at all
+    facts_store: Any = None
 
 
 def in_care(child: Child, day: dt.date) -> bool:
