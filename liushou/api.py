@@ -76,7 +76,7 @@ def _read(
     `tables`: small logs may come as plain columns (smalllog.Table), enough for the checks.
     Raises SettingsError when liushou.yaml is missing or wrong.
     """
-    sources = read_sources(root)
+    sources = read_sources(root, store)
     warnings: list[Finding] = []
     settings = load_settings(root, sources.settings, warnings)
     logs: list[LogFiles] = []

@@ -6,7 +6,9 @@ A parsed file is used only when the file's bytes hash to the stored digest. A wh
 result is stored under the digest of every file's bytes and, to answer an unchanged repository
 without reading it, under every file's size and modification time, as git does: an edit that
 keeps both (and happens at least three seconds before the check began) would be missed, which
-is what `check --no-cache` is for. A cache that cannot be read or written is silently ignored.
+is what `check --no-cache` is for. By the same rule, each file's digest is kept with its size
+and time (index.json), so a report or a check after one record changed reads only the files that
+changed. A cache that cannot be read or written is silently ignored.
 
 The cache is untrusted too (a CI cache restored from a pull request's run, a shared folder):
 entries are JSON of plain data, so loading one can never run code (`load_entry` is the only
@@ -26,6 +28,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +79,11 @@ CHILDREN_FILE = "children.json"
 RESULT_FILE = "result.json"
 WRITTEN_FILE = "written.json"  # what liushou last wrote where (see cli._write)
 FACTS_FILE = "facts.json"  # the figures' per-child facts (see FactsStore)
-_OUR_FILES = (CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, FACTS_FILE, "children.pkl", "result.pkl")
+INDEX_FILE = "index.json"  # each file's digest by its size and modification time
+_OUR_FILES = (
+    *(CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, FACTS_FILE, INDEX_FILE),
+    *("children.pkl", "result.pkl"),
+)
 
 
 def load_entry(path: Path) -> list[Any] | None:
@@ -334,6 +341,10 @@ class Cache:
         self._children: dict[str, tuple[str, Any]] | None = None
         self._children_dirty = False
         self._fresh: list[tuple[bytes, set[str]]] = []  # encoded parts from the workers
+        self._index: dict[str, list] | None = None
+        self._index_seen: set[str] = set()
+        self._index_dirty = False
+        self._started_ns = time.time_ns()
 
     @classmethod
     def for_repository(cls, root: Path) -> Cache:
@@ -450,7 +461,12 @@ class Cache:
         self._write(RESULT_FILE, [line])
 
     def save(self) -> None:
-        """Write the child entries if any changed; entries of deleted files are dropped."""
+        """Write the child entries and the index if they changed; entries of deleted files
+        are dropped."""
+        if self._index_dirty and self._index is not None:
+            kept = {path: e for path, e in self._index.items() if path in self._index_seen}
+            self._write(INDEX_FILE, [_dumps(kept)])
+            self._index_dirty = False
         if not self._children_dirty or self._children is None:
             return
         children = self._children
@@ -466,6 +482,40 @@ class Cache:
         for path in [p for p in children if p not in keep]:
             del children[path]
             self._children_dirty = True
+
+    # ------------------------------------------------- the files' digests by size and time
+
+    def indexed_digest(self, path: str, stamp: tuple[int, int] | None) -> str | None:
+        """The digest of `path`'s bytes as noted when the file had this (size, mtime_ns), so
+        an unchanged file need not be read again (git's index does the same; an edit that
+        keeps both is missed, as by the quick key, which is what `check --no-cache` is for)."""
+        self._index_seen.add(path)
+        if stamp is None:
+            return None
+        entry = self._index_map().get(path)
+        if type(entry) is list and len(entry) == 3 and entry[:2] == list(stamp):
+            return entry[2] if isinstance(entry[2], str) else None
+        return None
+
+    def note_digest(self, path: str, stamp: tuple[int, int] | None, digest: str | None) -> None:
+        """Remember that `path` with this (size, mtime_ns), taken before it was read, held
+        bytes of `digest`; not for a file modified shortly before this run began (racily
+        clean: it could change again unseen with the same size and time)."""
+        self._index_seen.add(path)
+        if stamp is None or digest is None or stamp[1] >= self._started_ns - RACY_WINDOW_NS:
+            return
+        index = self._index_map()
+        entry = [stamp[0], stamp[1], digest]
+        if index.get(path) != entry:
+            index[path] = entry
+            self._index_dirty = True
+
+    def _index_map(self) -> dict[str, list]:
+        if self._index is None:
+            lines = self._read(INDEX_FILE)
+            stored = lines[0] if lines else None
+            self._index = stored if isinstance(stored, dict) else {}
+        return self._index
 
     # ------------------------------------------------------------------ what liushou wrote
 

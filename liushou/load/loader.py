@@ -71,8 +71,11 @@ class ChildFiles:
     digests: dict[str, str | None] = field(default_factory=dict)
 
 
-def read_sources(root: Path) -> SourceFiles:
+def read_sources(root: Path, store: cache_mod.Cache | None = None) -> SourceFiles:
     """Read the settings and the logs, and find every child file (data-format §1).
+
+    With `store`, a log or closing record whose size and modification time are those noted
+    when it was last read is not read again for its digest (Cache.indexed_digest).
 
     Raises:
         SettingsError: liushou.yaml cannot be read.
@@ -103,18 +106,43 @@ def read_sources(root: Path) -> SourceFiles:
             sources.unknown_logs.append(rel)
             continue
         try:
-            sources.logs[stem] = cache_mod.digest(_read_log(path))
+            sources.logs[stem] = _file_digest(store, rel, path, _read_log)
             sources.log_files[stem] = rel
         except fsguard.TooLarge as error:
             sources.too_large.append((rel, error.size))
         except OSError:
             sources.unreadable.append(rel)
     for path in closed.files:
+        rel = _display(path[skip:])
         try:
-            sources.closed[_display(path[skip:])] = cache_mod.digest(_read(path))
+            sources.closed[rel] = _file_digest(store, rel, path, _read)
         except OSError:
             sources.unreadable.append(_display(path[skip:]))
     return sources
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    """(size, mtime_ns) of a file, taken before it is read; None if it cannot be had."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
+
+
+def _file_digest(
+    store: cache_mod.Cache | None, rel: str, path: str, read: Callable[[str], bytes]
+) -> str:
+    """The digest of a file's bytes: from the cache's index when its size and time are those
+    noted, else read (`read` may raise TooLarge or OSError) and noted."""
+    stamp = _stamp(path) if store else None
+    known = store.indexed_digest(rel, stamp) if store else None
+    if known is not None:
+        return known
+    digest = cache_mod.digest(read(path))
+    if store:
+        store.note_digest(rel, stamp, digest)
+    return digest
 
 
 def content_key(sources: SourceFiles, children: ChildFiles, *extra: str) -> str:
@@ -137,7 +165,8 @@ def load_children(
     progress: Progress | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> ChildFiles:
-    """Read, hash and (unless the cache knows the bytes) parse every child file.
+    """Read, hash and (unless the cache knows the bytes) parse every child file; a file the
+    cache's index knows by its size and time is neither read nor hashed.
 
     Args:
         sources: from read_sources().
@@ -150,19 +179,28 @@ def load_children(
         The ChildFiles; the cache is updated but not saved (see Cache.save).
     """
 
-    def chunked() -> list[list[tuple[str, str, str | None]]]:
-        items = [
-            (rel, path, store.child_digest(rel) if store else None)
-            for rel, path in sources.children.items()
-        ]
-        return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-
     result = ChildFiles()
-    total, done = len(sources.children), 0
+    # Files whose size and time are those noted when they were last read, and whose entry
+    # the cache holds, are neither read nor hashed again (Cache.indexed_digest).
+    items: list[tuple[str, str, str | None]] = []
+    stamps: dict[str, tuple[int, int] | None] = {}
+    for rel, path in sources.children.items():
+        if store is None:
+            items.append((rel, path, None))
+            continue
+        stamp = stamps[rel] = _stamp(path)
+        digest = store.indexed_digest(rel, stamp)
+        parsed = store.get_child(rel, digest) if digest else None
+        if parsed is None:
+            items.append((rel, path, store.child_digest(rel)))
+        else:
+            result.digests[rel], result.parsed[rel] = digest, parsed
+    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    total, done = len(sources.children), len(result.parsed)
     if progress:
         progress("children", done, total)
     workers = min(os.cpu_count() or 1, 4)
-    if total >= _PARALLEL_FROM and workers > 1:
+    if len(items) >= _PARALLEL_FROM and workers > 1:
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
         # Ctrl-C reaches every process of the terminal: the workers leave it to the main
         # process, which stops them (no traceback from each worker, no waiting for them).
@@ -173,11 +211,11 @@ def load_children(
                 # Start the workers before the cache's entries are loaded: a forked worker
                 # maps its parent's heap, which would then count once per worker in the tree.
                 pool.submit(int).result()
-                outcomes = pool.map(functools.partial(_work, encode=store is not None), chunked())
+                outcomes = pool.map(functools.partial(_work, encode=store is not None), chunks)
                 if meanwhile:
                     meanwhile()
                 for outcome in outcomes:
-                    done += _collect(outcome, result, store)
+                    done += _collect(outcome, result, store, stamps)
                     if progress:
                         progress("children", done, total)
             except BaseException:  # Ctrl-C (entry.Interrupted) or a failure: stop the workers
@@ -188,12 +226,15 @@ def load_children(
     else:
         if meanwhile:
             meanwhile()
-        for chunk in chunked():
-            done += _collect(_work(chunk, store is not None), result, store)
+        for chunk in chunks:
+            done += _collect(_work(chunk, store is not None), result, store, stamps)
             if progress:
                 progress("children", done, total)
     if store is not None:
         store.prune_children(set(sources.children))
+        # in the order of the files, whichever were read
+        result.digests = {rel: result.digests[rel] for rel in sources.children}
+        result.parsed = {rel: result.parsed[rel] for rel in sources.children}
     return result
 
 
@@ -232,7 +273,7 @@ def _work(
     return digests, blob, {path: parsed[path] for path in left_out}
 
 
-def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
+def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None, stamps: dict) -> int:
     digests, blob, left_out = outcome
     fresh = cache_mod.decode_part(blob)
     if store is not None:
@@ -240,6 +281,8 @@ def _collect(outcome, result: ChildFiles, store: cache_mod.Cache | None) -> int:
     fresh.update(left_out)
     for rel, digest in digests.items():
         result.digests[rel] = digest
+        if store is not None:
+            store.note_digest(rel, stamps.get(rel), digest)
         if digest is None:
             result.parsed[rel] = (None, [finding("LS013", rel, 1)])
         elif rel in fresh:

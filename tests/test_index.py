@@ -1,0 +1,119 @@
+"""The cache's index: a file whose size and time are those noted when it was read is not read
+again (load/cache.py Cache.indexed_digest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from liushou import api
+from liushou.load import cache as cache_mod
+from liushou.load import loader
+
+from .repo_factory import CHILD, TODAY, write_repo
+
+TALKS = "child_id,date,staff,topic\nc1,2015-10-12,周老师,学习\n"
+
+
+def _settled(root: Path, seconds_ago: int = 60) -> Path:
+    """Date every file back: files changed within seconds of a run are racily clean."""
+    then = int((dt.datetime.now().timestamp() - seconds_ago) * 1e9)
+    for path in root.rglob("*"):
+        os.utime(path, ns=(then, then))
+    return root
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The files the loader reads for their bytes (children and logs)."""
+    seen: list[str] = []
+    for name in ("_read", "_read_log"):
+        original = getattr(loader, name)
+
+        def counted(path, original=original):
+            seen.append(os.path.basename(path))
+            return original(path)
+
+        monkeypatch.setattr(loader, name, counted)
+    return seen
+
+
+def _repo(tmp_path: Path) -> Path:
+    children = {f"2/1/c{i}.yaml": CHILD.format(id=f"c{i}") for i in (1, 2, 3)}
+    return _settled(write_repo(tmp_path, children, logs={"talks": TALKS}))
+
+
+def _codes(root: Path, **kwargs) -> list[tuple[str, str]]:
+    result = api.check_repository(root, TODAY, **kwargs)
+    return [(f.file, f.code) for f in result.findings]
+
+
+def test_unchanged_files_are_not_read_again(tmp_path, reads):
+    root = _repo(tmp_path)
+    first = _codes(root)
+    assert sorted(reads) == ["c1.yaml", "c2.yaml", "c3.yaml", "talks.csv", "talks.csv"]
+    reads.clear()
+    repo, findings = api.load(root, TODAY)  # a report after the check
+    assert [(f.file, f.code) for f in findings] == first
+    assert sorted(repo.children) == ["c1", "c2", "c3"]
+    assert reads == ["talks.csv"]  # parsed for the report (its table is not cached this small)
+
+
+def test_a_changed_record_is_the_only_file_read(tmp_path, reads):
+    root = _repo(tmp_path)
+    assert _codes(root) == []
+    record = root / "children" / "2" / "1" / "c2.yaml"
+    record.write_text(CHILD.format(id="c2") + "phone: 13800001234\n", encoding="utf-8")
+    then = int((dt.datetime.now().timestamp() - 30) * 1e9)  # another time than the one noted
+    os.utime(record, ns=(then, then))
+    reads.clear()
+    assert _codes(root) == [("children/2/1/c2.yaml", "LS104")]
+    assert sorted(reads) == ["c2.yaml", "talks.csv"]  # the log is parsed for the checks
+
+
+def test_a_file_changed_just_before_the_run_is_read_every_time(tmp_path, reads):
+    root = write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")})  # written now
+    _codes(root)
+    reads.clear()
+    _codes(root)
+    assert reads == ["c1.yaml"]  # racily clean: not in the index
+
+
+def test_same_size_and_time_is_missed_as_documented_and_no_cache_sees_it(tmp_path):
+    root = _repo(tmp_path)
+    assert _codes(root) == []
+    record = root / "children" / "2" / "1" / "c3.yaml"
+    info = record.stat()
+    text = CHILD.format(id="c4")  # same length, but not the file's name
+    record.write_text(text, encoding="utf-8")
+    os.utime(record, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert record.stat().st_size == info.st_size
+    assert _codes(root) == []  # what `check --no-cache` is for
+    assert _codes(root, use_cache=False) == [("children/2/1/c3.yaml", "LS105")]
+
+
+@pytest.mark.parametrize(
+    "spoiled",
+    ['{"children/2/1/c1.yaml": [1, 2, 3, 4]}', '["not", "a", "map"]', "{", '{"x": "y"}'],
+)
+def test_a_spoiled_index_is_no_entry(tmp_path, reads, spoiled):
+    root = _repo(tmp_path)
+    _codes(root)
+    index = cache_mod.Cache.for_repository(root).folder / cache_mod.INDEX_FILE
+    version = index.read_text(encoding="utf-8").splitlines()[0]
+    index.write_text(f"{version}\n{spoiled}\n", encoding="utf-8")
+    os.chmod(index, 0o600)
+    reads.clear()
+    assert api.load(root, TODAY)[1] == []  # a report: no stored result of a check is used
+    assert sorted(reads) == ["c1.yaml", "c2.yaml", "c3.yaml", "talks.csv", "talks.csv"]
+    entries = json.loads(index.read_text(encoding="utf-8").splitlines()[1])
+    assert sorted(entries) == [
+        "children/2/1/c1.yaml",
+        "children/2/1/c2.yaml",
+        "children/2/1/c3.yaml",
+        "logs/talks.csv",
+    ]
