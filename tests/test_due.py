@@ -404,7 +404,7 @@ def test_json_text_is_the_json_object_one_item_per_line(example):
     from liushou.documents.due_sheets import due_json
 
     due = compute_due(example, MID_NOVEMBER)
-    text = due_json(due)
+    text = due_json(due).decode()
     assert json.loads(text) == due.to_json()
     assert text.count("\n    {") == len(due.items)
     empty = compute_due(example, dt.date(2016, 8, 1))

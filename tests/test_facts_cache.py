@@ -155,7 +155,7 @@ def test_due_json_items_are_written_as_json_dumps_writes_them():
         for child_id, name, grade, klass, mentor, risk, done, at_least, last in odd
     ]
     due = DueList("学校", day, None, items)
-    lines = due_json(due).split("\n")[5:-3]
+    lines = due_json(due).decode().split("\n")[5:-3]
     expected = [json.dumps(item.to_json(), ensure_ascii=False) for item in items]
     assert [line.strip().rstrip(",") for line in lines] == expected
     assert json.loads(due_json(due)) == due.to_json()

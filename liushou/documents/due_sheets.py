@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _encode_string
 from typing import Any
 
@@ -149,17 +150,24 @@ def due_csv(due: DueList) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def due_json(due: DueList) -> str:
-    """data-format §9's JSON object, one item per line.
+def due_json(due: DueList) -> bytes:
+    """data-format §9's JSON object, one item per line, in UTF-8.
 
     json's C encoder writes each item; the indenting encoder is pure Python and took most of the
-    time of a county's list of 100,000 items.
+    time of a county's list of 100,000 items. Each line is encoded as it is made and the whole
+    joined once, so the list is not held three times over as text.
     """
     data = due.to_json_head()
     head = json.dumps(data, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
-    lines = ",\n    ".join(_item_lines(due.items))
-    body = f'"items": [\n    {lines}\n  ]' if due.items else '"items": []'
-    return f"{head},\n  {body}\n}}\n"
+    if not due.items:
+        return f'{head},\n  "items": []\n}}\n'.encode()
+    parts = [f'{head},\n  "items": [\n    '.encode()]
+    separator = b",\n    "
+    for line in _item_lines(due.items):
+        parts.append(line.encode())
+        parts.append(separator)
+    parts[-1] = b"\n  ]\n}\n"
+    return b"".join(parts)
 
 
 def _scalar(value: Any) -> str:
@@ -174,7 +182,7 @@ def _scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _item_lines(items: list[DueItem]) -> list[str]:
+def _item_lines(items: list[DueItem]) -> Iterator[str]:
     """Each item as json.dumps(item.to_json(), ensure_ascii=False) writes it, byte for byte.
 
     A county's list has over 100,000 items of a few thousand children and periods: the parts
@@ -198,7 +206,6 @@ def _item_lines(items: list[DueItem]) -> list[str]:
             encoded = kinds[value] = _scalar(value)
         return encoded
 
-    lines = []
     for item in items:
         values = (item.child_id, item.name, item.grade, item.klass, item.mentor, item.risk)
         try:
@@ -216,14 +223,13 @@ def _item_lines(items: list[DueItem]) -> list[str]:
             except TypeError:
                 pass
         period = item.period
-        lines.append(
+        yield (
             f'{{"kind": {text(item.kind)}, "item": {text(item.item)}, {child}, '
             f'"period": {{"start": {day(period.start)}, "end": {day(period.end)}}}, '
             f'"done": {_scalar(item.done)}, "at_least": {_scalar(item.at_least)}, '
             f'"remaining": {_scalar(item.remaining)}, "deadline": {day(item.deadline)}, '
             f'"last": {day(item.last)}}}'
         )
-    return lines
 
 
 # ---------------------------------------------------------------------------- Word worksheet
