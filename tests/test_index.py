@@ -117,3 +117,44 @@ def test_a_spoiled_index_is_no_entry(tmp_path, reads, spoiled):
         "children/2/1/c3.yaml",
         "logs/talks.csv",
     ]
+
+
+def _children_lines(root: Path) -> list[bytes]:
+    folder = cache_mod.Cache.for_repository(root).folder
+    return (folder / cache_mod.CHILDREN_FILE).read_bytes().splitlines()[1:]
+
+
+def _touch(record: Path, text: str, seconds_ago: int) -> None:
+    record.write_text(text, encoding="utf-8")
+    then = int((dt.datetime.now().timestamp() - seconds_ago) * 1e9)
+    os.utime(record, ns=(then, then))
+
+
+def test_stored_lines_whose_entries_stand_are_written_back_as_read(tmp_path, monkeypatch):
+    root = _repo(tmp_path)
+    folder = root / "children" / "2" / "1"
+    assert _codes(root) == []
+    assert len(_children_lines(root)) == 1  # the three records, as the first check parsed them
+    _touch(folder / "c2.yaml", CHILD.format(id="c2") + "phone: 13800001234\n", 40)
+    assert _codes(root) == [("children/2/1/c2.yaml", "LS104")]
+    lines = _children_lines(root)
+    assert [sorted(json.loads(line)) for line in lines] == [
+        ["children/2/1/c1.yaml", "children/2/1/c3.yaml"],  # what stood of the first line
+        ["children/2/1/c2.yaml"],  # the record parsed again
+    ]
+    _touch(folder / "c1.yaml", CHILD.format(id="c1") + "# 改过\n", 30)
+    assert _codes(root) == [("children/2/1/c2.yaml", "LS104")]
+    after = _children_lines(root)
+    assert lines[1] in after  # c2's line untouched, byte for byte
+    assert sorted(sorted(json.loads(line)) for line in after) == [
+        ["children/2/1/c1.yaml"],
+        ["children/2/1/c2.yaml"],
+        ["children/2/1/c3.yaml"],
+    ]
+    monkeypatch.setattr(cache_mod, "_MAX_LINES", 2)  # too many lines: one line of everything
+    _touch(folder / "c3.yaml", CHILD.format(id="c3") + "# 改过\n", 20)
+    assert _codes(root) == _codes(root, use_cache=False) == [("children/2/1/c2.yaml", "LS104")]
+    assert [sorted(json.loads(line)) for line in _children_lines(root)] == [
+        ["children/2/1/c1.yaml", "children/2/1/c2.yaml"],
+        ["children/2/1/c3.yaml"],
+    ]

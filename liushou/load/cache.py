@@ -92,6 +92,15 @@ def load_entry(path: Path) -> list[Any] | None:
 
     JSON holds plain data only (no code runs while loading, unlike pickle).
     """
+    lines = _entry_lines(path)
+    try:
+        return None if lines is None else [_loads_line(line) for line in lines]
+    except (ValueError, RecursionError):
+        return None
+
+
+def _entry_lines(path: Path) -> list[bytes] | None:
+    """The lines of a cache file, not yet decoded, under load_entry's rules."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -101,8 +110,8 @@ def load_entry(path: Path) -> list[Any] | None:
             info = os.fstat(handle.fileno())
             if not _trusted(info):
                 return None
-            return [_loads_line(line) for line in handle.read().splitlines() if line]
-    except (OSError, ValueError, RecursionError):
+            return [line for line in handle.read().splitlines() if line]
+    except OSError:
         return None
 
 
@@ -295,6 +304,10 @@ def _collector_paused():
             gc.enable()
 
 
+# children.json is rewritten in one line when more lines than this have piled up (each check
+# after a few records changed adds one or two lines)
+_MAX_LINES = 1000
+
 # A file changed within this long before the scan began (or during the check) could change
 # again unseen with the same size and time, git's "racily clean" case; file systems with coarse
 # times (FAT: 2 s) widen the window. A result with such a file is kept by content only.
@@ -341,6 +354,8 @@ class Cache:
         self._children: dict[str, tuple[str, Any]] | None = None
         self._children_dirty = False
         self._fresh: list[tuple[bytes, set[str]]] = []  # encoded parts from the workers
+        # the lines of children.json as read, with the digests of the entries each holds
+        self._stored_parts: list[tuple[bytes, dict[str, str]]] = []
         self._index: dict[str, list] | None = None
         self._index_seen: set[str] = set()
         self._index_dirty = False
@@ -380,13 +395,19 @@ class Cache:
 
     def _children_map(self) -> dict[str, tuple[str, Any]]:
         if self._children is None:
-            self._children = {}
+            self._children, self._stored_parts = {}, []
+            lines = _entry_lines(self.folder / CHILDREN_FILE) or []
             try:
+                if not lines or _loads_line(lines[0]) != self.code_version:
+                    return self._children
                 with _collector_paused():
-                    for part in self._read(CHILDREN_FILE) or []:
-                        self._children.update(_decode_entries(part))
-            except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-                self._children = {}  # the wrong shape: no entry at all
+                    for line in lines[1:]:
+                        entries = _decode_entries(_loads_line(line))
+                        self._children.update(entries)
+                        digests = {path: entry[0] for path, entry in entries.items()}
+                        self._stored_parts.append((line, digests))
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError):
+                self._children, self._stored_parts = {}, []  # the wrong shape: no entry at all
         return self._children
 
     def child_digest(self, path: str) -> str | None:
@@ -472,8 +493,28 @@ class Cache:
         children = self._children
         fresh = [(blob, paths) for blob, paths in self._fresh if paths <= children.keys()]
         in_fresh = set().union(*(paths for _, paths in fresh)) if fresh else set()
-        older = {path: entry for path, entry in children.items() if path not in in_fresh}
-        self._write(CHILDREN_FILE, [encode_part(older)[0]] + [blob for blob, _ in fresh])
+        # A stored line whose entries all stand is written back as it was read: one changed
+        # record re-encodes the few hundred entries of its line, not 50,000.
+        kept, loose = [], {}
+        for line, digests in self._stored_parts:
+            if all(
+                path not in in_fresh and children.get(path, ("",))[0] == digest
+                for path, digest in digests.items()
+            ):
+                kept.append((line, digests))
+            else:
+                loose.update(
+                    (path, children[path])
+                    for path in digests
+                    if path in children and path not in in_fresh
+                )
+        if len(kept) + len(fresh) > _MAX_LINES:  # too scattered: one line of every entry
+            kept, loose = [], {p: e for p, e in children.items() if p not in in_fresh}
+        if loose:
+            kept.append((encode_part(loose)[0], {p: e[0] for p, e in loose.items()}))
+        kept += [(blob, {p: children[p][0] for p in paths}) for blob, paths in fresh]
+        self._write(CHILDREN_FILE, [line for line, _ in kept])
+        self._stored_parts = kept
         self._children_dirty = False
         self._fresh = []
 
