@@ -11,7 +11,6 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from liushou import scaffold
 from liushou.check.result import CheckResult
 from liushou.check.rules import run_checks
 from liushou.errors import TermError, UsageError
@@ -32,13 +31,13 @@ from liushou.load.loader import (
 from liushou.load.model import Repository, Settings
 from liushou.load.settings import check_where_columns, find_root, load_settings
 from liushou.progress import Progress
-from liushou.scaffold import Scaffold
 from liushou.terms import resolve_term
 
 if TYPE_CHECKING:  # figures, documents and records import pandas, numpy, jinja2: when used
     from liushou.documents.output import Document
     from liushou.figures.due import DueList
     from liushou.figures.metrics import term_figures  # noqa: F401 - offered by __getattr__
+    from liushou.scaffold import Scaffold
 
 __all__ = [
     "CheckResult",
@@ -378,6 +377,8 @@ def init(directory: Path, school: str, today: dt.date, staff: list[str] | None =
     Raises:
         UsageError: the folder already holds liushou.yaml, or cannot be written.
     """
+    from liushou import scaffold  # not at import: check never creates a repository
+
     try:
         return scaffold.create(directory, school, today, staff)
     except scaffold.ScaffoldError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import re
@@ -12,7 +13,6 @@ from liushou import __version__, fsguard
 from liushou.check.result import CheckResult
 from liushou.display import display_width
 from liushou.findings import CATALOGUE, ERROR, Finding
-from liushou.logspec import FREE_TEXT, LOGS, canonical_header
 from liushou.textsafe import escape_controls, looks_personal, mask_digits, mask_yaml_line
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
@@ -28,7 +28,6 @@ _JSON_UNSAFE = re.compile(
 # values of keys that hold codes, dates and flags are shown (names, phones, addresses, health and
 # notes become ***, wherever they stand, block or flow style); in a CSV row every free-text cell
 # becomes "…"; and anywhere, digit runs that may be a phone or an ID number are masked.
-_CSV_SHOWN = {column for spec in LOGS.values() for column in spec.columns} - set(FREE_TEXT)
 
 
 def mask_excerpt(line: str, csv_header: str | None = None) -> str:
@@ -45,7 +44,18 @@ def mask_excerpt(line: str, csv_header: str | None = None) -> str:
     return escape_controls(mask_yaml_line(line))
 
 
+@functools.cache
+def _csv_shown() -> frozenset[str]:
+    """The log columns shown in an excerpt: every known column but the free-text ones (the log
+    specifications are read only when a log row is shown)."""
+    from liushou.logspec import FREE_TEXT, LOGS
+
+    return frozenset({c for spec in LOGS.values() for c in spec.columns} - set(FREE_TEXT))
+
+
 def _mask_csv_cells(line: str, header_line: str) -> str:
+    from liushou.logspec import canonical_header
+
     try:
         header = canonical_header(next(csv.reader([header_line]), []))
         cells = next(csv.reader([line]), [])
@@ -53,7 +63,7 @@ def _mask_csv_cells(line: str, header_line: str) -> str:
         return "…"
     shown = [
         cell
-        if index < len(header) and header[index] in _CSV_SHOWN and not looks_personal(cell)
+        if index < len(header) and header[index] in _csv_shown() and not looks_personal(cell)
         else "…"
         for index, cell in enumerate(cells)
     ]

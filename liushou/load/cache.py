@@ -27,15 +27,16 @@ import json
 import os
 import re
 import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from liushou import __version__
 from liushou.findings import Finding
-from liushou.load.model import Child
+
+if TYPE_CHECKING:  # the model is imported where a child is decoded: an unchanged check needs none
+    from liushou.load.model import Child
 
 
 def _code_version() -> str:
@@ -229,6 +230,8 @@ def encode_parsed(parsed: tuple[Child | None, list[Finding]]) -> list:
 
 
 def decode_parsed(data: list) -> tuple[Child | None, list[Finding]]:
+    from liushou.load.model import Child
+
     encoded_child, findings = data
     child = None
     if encoded_child is not None:
@@ -376,6 +379,8 @@ class Cache:
 
     def _write(self, name: str, lines: list[bytes]) -> None:
         """Store the code version and `lines` (each one JSON document) atomically, 0600."""
+        import tempfile  # not at import: an unchanged check writes nothing
+
         tmp = None
         try:
             _private_folder(self.folder)

@@ -9,10 +9,8 @@ on more than one file, or on today's date, is recomputed on every run.
 
 from __future__ import annotations
 
-import concurrent.futures
 import errno
 import functools
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable
@@ -201,6 +199,9 @@ def load_children(
         progress("children", done, total)
     workers = min(os.cpu_count() or 1, 4)
     if len(items) >= _PARALLEL_FROM and workers > 1:
+        import concurrent.futures  # not at import: a school's few records need no workers
+        import multiprocessing
+
         context = multiprocessing.get_context("fork" if os.name == "posix" else None)
         # Ctrl-C reaches every process of the terminal: the workers leave it to the main
         # process, which stops them (no traceback from each worker, no waiting for them).
