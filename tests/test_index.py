@@ -12,7 +12,7 @@ import pytest
 
 from liushou import api
 from liushou.load import cache as cache_mod
-from liushou.load import loader
+from liushou.load import listing, loader
 
 from .repo_factory import CHILD, TODAY, write_repo
 
@@ -158,3 +158,68 @@ def test_stored_lines_whose_entries_stand_are_written_back_as_read(tmp_path, mon
         ["children/2/1/c1.yaml", "children/2/1/c2.yaml"],
         ["children/2/1/c3.yaml"],
     ]
+
+
+def _county(tmp_path: Path) -> Path:
+    """Five school folders of three records each, and a link refused in one of them."""
+    children = {
+        f"学校{s}/{g}/c{s}{g}{i}.yaml": CHILD.format(id=f"c{s}{g}{i}")
+        for s in range(5)
+        for g in (1, 2)
+        for i in range(3)
+    }
+    root = write_repo(tmp_path / "county", children, logs={"talks": TALKS})
+    (tmp_path / "secret.yaml").write_text("id: x\n", encoding="utf-8")
+    (root / "children" / "学校3" / "1" / "out.yaml").symlink_to(tmp_path / "secret.yaml")
+    return _settled(root)
+
+
+def _sequential(root: Path) -> set[str]:
+    skip = len(str(root)) + 1
+    found = listing.child_paths(root)
+    return set(
+        listing._stat_lines(found.files, skip)[0] + listing._problem_lines(found.problems, skip)
+    )
+
+
+def test_a_county_is_listed_by_two_processes_as_one_would(tmp_path, monkeypatch):
+    root = _county(tmp_path)
+    monkeypatch.setattr(listing, "_HALVES_FROM", 2)
+    pid, fork, forks = os.getpid(), os.fork, []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
+    shown = listing.scan(root)
+    assert forks == [1]
+    children = {line for line in shown.lines if line.startswith("children/")}
+    assert children == _sequential(root)
+    assert "children/学校3/1/out.yaml\0-1\0outside" in children
+    assert len(children) == 31 and listing.scan(root).lines == shown.lines
+    # the forked half (the last folders) sees an edit like the rest
+    record = root / "children" / "学校4" / "2" / "c422.yaml"
+    record.write_text(CHILD.format(id="c422") + "# 改\n", encoding="utf-8")
+    assert cache_mod.quick_key(listing.scan(root), TODAY) != cache_mod.quick_key(shown, TODAY)
+    # a forked half that fails is listed by the main process
+    listed = listing._folders_lines
+
+    def failing(*args):
+        if os.getpid() != pid:
+            raise OSError("no")
+        return listed(*args)
+
+    monkeypatch.setattr(listing, "_folders_lines", failing)
+    assert listing.scan(root).lines == listing.scan(root).lines
+    assert {line for line in listing.scan(root).lines if line.startswith("children/")} == (
+        _sequential(root)
+    )
+
+
+def test_few_records_or_a_link_at_the_top_are_listed_in_one_process(tmp_path, monkeypatch):
+    root = _county(tmp_path)
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or (_ for _ in ()).throw(OSError()))
+    listing.scan(root)  # 6 records in the first folder: under _HALVES_FROM
+    monkeypatch.setattr(listing, "_HALVES_FROM", 2)
+    (root / "children" / "link").symlink_to(root / "children" / "学校0")
+    assert {line for line in listing.scan(root).lines if line.startswith("children/")} == (
+        _sequential(root)
+    )
+    assert forks == []

@@ -151,8 +151,8 @@ def test_the_racy_rule_keeps_a_just_written_result_by_content_only(tmp_path):
     from liushou.load.cache import RACY_WINDOW_NS, Listing, quick_key
 
     today = TODAY
-    old = Listing((("liushou.yaml", 10, 1_000),), started_ns=1_000 + RACY_WINDOW_NS + 1)
-    racy = Listing((("liushou.yaml", 10, 1_000),), started_ns=1_000 + RACY_WINDOW_NS)
+    old = Listing(("liushou.yaml\x0010\x001000",), 1_000, started_ns=1_000 + RACY_WINDOW_NS + 1)
+    racy = Listing(("liushou.yaml\x0010\x001000",), 1_000, started_ns=1_000 + RACY_WINDOW_NS)
     result = StoredResult([], 3, 1)
     store = Cache(tmp_path)
     store.store_result(result, "content", racy, today)

@@ -319,9 +319,12 @@ RACY_WINDOW_NS = 3_000_000_000
 
 @dataclass(frozen=True)
 class Listing:
-    """(relative path, size, mtime_ns) of every file a check reads, and when the scan began."""
+    """Every file a check reads, one line each, "path\0size\0mtime_ns" (a link or folder that
+    was refused: "path\0-1\0reason"); the newest modification time among them; and when the
+    scan began (see listing.scan)."""
 
-    files: tuple[tuple[str, int, int | str], ...]
+    lines: tuple[str, ...]
+    newest_ns: int
     started_ns: int
 
 
@@ -337,15 +340,13 @@ class StoredResult:
 def quick_key(listing: Listing, today: dt.date) -> str:
     """Sizes and modification times of every file name the same content as last time: the
     quick key lets an unchanged county check return without reading 50,000 files."""
-    lines = [f"{path}\0{size}\0{mtime}" for path, size, mtime in listing.files]
-    lines.append(today.isoformat())
-    return digest("\n".join(lines).encode("utf-8", "surrogateescape"))
+    text = "\n".join([*listing.lines, today.isoformat()])
+    return digest(text.encode("utf-8", "surrogateescape"))
 
 
 def is_racy(listing: Listing) -> bool:
     """Whether a file was modified within RACY_WINDOW_NS before the scan began, or after."""
-    recent = listing.started_ns - RACY_WINDOW_NS
-    return any(isinstance(mtime, int) and mtime >= recent for _, _, mtime in listing.files)
+    return listing.newest_ns >= listing.started_ns - RACY_WINDOW_NS
 
 
 class Cache:
