@@ -357,9 +357,9 @@ def due(
     ids = [s.id for s in repo.settings.standards]
     if standard is not None and standard not in ids:
         raise UsageError(f"没有编号为 {standard} 的关爱制度；可选：{'、'.join(ids)}")
-    mentors = {c.get("care.mentor") for c in repo.children.values()}
-    if mentor is not None and mentor not in repo.settings.staff and mentor not in mentors:
-        raise UsageError(f"{mentor} 不在 liushou.yaml 的 staff 中，也不是任何儿童的帮扶教师")
+    if mentor is not None and mentor not in repo.settings.staff:
+        if mentor not in {c.get("care.mentor") for c in repo.children.values()}:
+            raise UsageError(f"{mentor} 不在 liushou.yaml 的 staff 中，也不是任何儿童的帮扶教师")
     parsed = None
     if class_key is not None:
         try:
