@@ -174,52 +174,46 @@ def _county(tmp_path: Path) -> Path:
     return _settled(root)
 
 
-def _sequential(root: Path) -> set[str]:
-    skip = len(str(root)) + 1
-    found = listing.child_paths(root)
-    return set(
-        listing._stat_lines(found.files, skip)[0] + listing._problem_lines(found.problems, skip)
-    )
-
-
-def test_a_county_is_listed_by_two_processes_as_one_would(tmp_path, monkeypatch):
+def test_a_county_is_listed_by_two_processes_as_by_one(tmp_path, monkeypatch):
     root = _county(tmp_path)
+    alone = listing.scan(root)  # 6 records in the first folder: under _HALVES_FROM, one process
     monkeypatch.setattr(listing, "_HALVES_FROM", 2)
     pid, fork, forks = os.getpid(), os.fork, []
     monkeypatch.setattr(os, "fork", lambda: forks.append(1) or fork())
     shown = listing.scan(root)
     assert forks == [1]
-    children = {line for line in shown.lines if line.startswith("children/")}
-    assert children == _sequential(root)
-    assert "children/学校3/1/out.yaml\0-1\0outside" in children
-    assert len(children) == 31 and listing.scan(root).lines == shown.lines
-    # the forked half (the last folders) sees an edit like the rest
+    assert shown.lines == alone.lines and shown.newest_ns == alone.newest_ns
+    assert len(shown.lines) == 5 + 2  # a part per school folder, talks.csv, liushou.yaml
+    # the forked half (the last folders) sees an edit, and a link that is no longer there
     record = root / "children" / "学校4" / "2" / "c422.yaml"
     record.write_text(CHILD.format(id="c422") + "# 改\n", encoding="utf-8")
-    assert cache_mod.quick_key(listing.scan(root), TODAY) != cache_mod.quick_key(shown, TODAY)
+    edited = listing.scan(root)
+    assert edited.lines != shown.lines and edited.newest_ns > shown.newest_ns
+    (root / "children" / "学校3" / "1" / "out.yaml").unlink()
+    assert listing.scan(root).lines[3] != edited.lines[3]
     # a forked half that fails is listed by the main process
-    listed = listing._folders_lines
+    listed = listing._folder
 
     def failing(*args):
         if os.getpid() != pid:
             raise OSError("no")
         return listed(*args)
 
-    monkeypatch.setattr(listing, "_folders_lines", failing)
-    assert listing.scan(root).lines == listing.scan(root).lines
-    assert {line for line in listing.scan(root).lines if line.startswith("children/")} == (
-        _sequential(root)
-    )
+    monkeypatch.setattr(listing, "_folder", failing)
+    again = listing.scan(root)
+    monkeypatch.setattr(listing, "_HALVES_FROM", 10**6)
+    assert again.lines == listing.scan(root).lines
+    assert len(forks) == 4
 
 
-def test_few_records_or_a_link_at_the_top_are_listed_in_one_process(tmp_path, monkeypatch):
+def test_a_link_at_the_top_of_children_is_listed_in_one_walk(tmp_path, monkeypatch):
     root = _county(tmp_path)
-    forks: list[int] = []
-    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or (_ for _ in ()).throw(OSError()))
-    listing.scan(root)  # 6 records in the first folder: under _HALVES_FROM
     monkeypatch.setattr(listing, "_HALVES_FROM", 2)
     (root / "children" / "link").symlink_to(root / "children" / "学校0")
-    assert {line for line in listing.scan(root).lines if line.startswith("children/")} == (
-        _sequential(root)
-    )
-    assert forks == []
+    forks: list[int] = []
+    monkeypatch.setattr(os, "fork", lambda: forks.append(1) or (_ for _ in ()).throw(OSError()))
+    shown = listing.scan(root)
+    assert len(shown.lines) == 1 + 2 and forks == []
+    record = root / "children" / "学校4" / "2" / "c422.yaml"
+    record.write_text(CHILD.format(id="c422") + "# 改\n", encoding="utf-8")
+    assert listing.scan(root).lines[0] != shown.lines[0]

@@ -319,9 +319,10 @@ RACY_WINDOW_NS = 3_000_000_000
 
 @dataclass(frozen=True)
 class Listing:
-    """Every file a check reads, one line each, "path\0size\0mtime_ns" (a link or folder that
-    was refused: "path\0-1\0reason"); the newest modification time among them; and when the
-    scan began (see listing.scan)."""
+    """Every file a check reads as the quick key's lines: the child files folder by folder, a
+    digest of their lines each, then one line per other file, each line "path\0size\0mtime_ns"
+    (a link or folder that was refused: "path\0-1\0reason"); the newest modification time of
+    them all; and when the scan began (see listing.scan)."""
 
     lines: tuple[str, ...]
     newest_ns: int

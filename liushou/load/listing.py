@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from liushou import fsguard
-from liushou.load.cache import Cache, Listing, StoredResult
+from liushou.load.cache import Cache, Listing, StoredResult, digest
 
 SETTINGS_FILE = "liushou.yaml"
 _CHILD_SUFFIXES = (".yaml", ".yml")
@@ -51,67 +51,103 @@ def scan(root: Path) -> Listing:
     racily-clean rule).
 
     No file is opened, so a repeated check can tell that nothing changed in a fraction of a
-    second even for a county's 50,000 records; a county's school folders are listed by two
-    processes (see _children_in_halves).
+    second even for a county's 50,000 records. The child files are taken folder by folder
+    under children/, each folder as the digest of its lines; a county's school folders are
+    listed by two processes (see _folder_parts).
     """
     started = time.time_ns()
     skip = len(str(root)) + 1
-    children = _children_in_halves(root, skip)
-    if children is None:
-        found = child_paths(root)
-        children = (*_stat_lines(found.files, skip), _problem_lines(found.problems, skip))
-    child_lines, child_newest, child_problems = children
+    folders = _top_folders(root)
+    if folders is None:  # a link or a file at the top of children/: one walk of it all
+        part, newest, _ = _lines_part(child_paths(root), skip)
+        parts = [part]
+    else:
+        parts, newest = _folder_parts(root, folders, skip)
     logs, closed = log_paths(root), closed_paths(root)
-    more, newest = _stat_lines([*logs.files, *closed.files, str(root / SETTINGS_FILE)], skip)
+    more = _stat_lines([*logs.files, *closed.files, str(root / SETTINGS_FILE)], skip)
     # A refused link or folder is part of the answer: a change to one must change the key.
-    problems = child_problems + _problem_lines(logs.problems, skip)
-    lines = tuple(child_lines + more + problems)
-    return Listing(lines, max(child_newest, newest), started)
+    lines = [line for line, _ in more] + _problem_lines(logs.problems, skip)
+    newest = max([newest, *(mtime for _, mtime in more)])
+    return Listing(tuple(parts + lines), newest, started)
 
 
-def _stat_lines(paths: list[str], skip: int) -> tuple[list[str], int]:
-    """ "path\0size\0mtime_ns" of each file (relative to the root), and the newest mtime."""
-    lines, newest = [], 0
+def _stat_lines(paths: list[str], skip: int) -> list[tuple[str, int]]:
+    """("path\0size\0mtime_ns", mtime_ns) of each file, its path relative to the root."""
+    lines = []
     for path in paths:
         try:
             info = os.stat(path)
         except OSError:
             continue
         mtime = info.st_mtime_ns
-        if mtime > newest:
-            newest = mtime
-        lines.append(f"{path[skip:]}\0{info.st_size}\0{mtime}")
-    return lines, newest
+        lines.append((f"{path[skip:]}\0{info.st_size}\0{mtime}", mtime))
+    return lines
 
 
 def _problem_lines(problems: list[tuple[str, str]], skip: int) -> list[str]:
     return [f"{path[skip:]}\0-1\0{reason}" for path, reason in problems]
 
 
-def _children_in_halves(root: Path, skip: int) -> tuple[list[str], int, list[str]] | None:
-    """The child files' lines, their newest mtime and the refused links' lines, with half of
-    the folders under children/ listed by a forked process; None when the sequential walk
-    (child_paths) is to be used: no fork here, a link or a file at the top of children/, few
-    folders or few records.
-
-    The lines come in a fixed order for a given tree (folder by folder, each sorted), so the
-    quick key does not depend on how they were listed.
-    """
+def _top_folders(root: Path) -> list[str] | None:
+    """The folders directly under children/ in name order, when that is all it holds (as a
+    county's school folders or a school's grade folders); else None."""
     top = os.path.join(str(root), "children")
-    if not hasattr(os, "fork") or os.path.islink(top):
+    if os.path.islink(top):
         return None
     try:
         with os.scandir(top) as listing:
             entries = sorted((e for e in listing if not e.name.startswith(".")), key=_name)
-        if len(entries) < 4 or not all(e.is_dir(follow_symlinks=False) for e in entries):
+        if not all(entry.is_dir(follow_symlinks=False) for entry in entries):
             return None
+    except FileNotFoundError:
+        return []
     except OSError:
         return None
-    first = _folder_lines(root, entries[0].path, skip)
-    if len(first[0]) < _HALVES_FROM:
-        return None
-    rest = [entry.path for entry in entries[1:]]
-    mine, theirs = rest[: len(rest) // 2], rest[len(rest) // 2 :]
+    return [entry.path for entry in entries]
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _folder(root: Path, folder: str, skip: int) -> tuple[str, int, int]:
+    """A folder's part of the key (the digest of its lines), its newest mtime, its files."""
+    return _lines_part(fsguard.scan(root, folder, _CHILD_SUFFIXES), skip)
+
+
+def _lines_part(found: fsguard.Scan, skip: int) -> tuple[str, int, int]:
+    lines = _stat_lines(found.files, skip)
+    newest = max([0, *(mtime for _, mtime in lines)])
+    text = "\n".join([line for line, _ in lines] + _problem_lines(found.problems, skip))
+    return digest(text.encode("utf-8", "surrogateescape")), newest, len(lines)
+
+
+def _folder_parts(root: Path, folders: list[str], skip: int) -> tuple[list[str], int]:
+    """Each folder's part of the key, in name order, and the newest mtime.
+
+    When the first folder holds _HALVES_FROM records or more (a county's school), a forked
+    process lists the second half of the other folders and sends back only their parts; the
+    parts do not depend on which process made them, and a half that fails is listed here.
+    """
+    if not folders:
+        return [], 0
+    first = _folder(root, folders[0], skip)
+    rest = folders[1:]
+    split = len(rest) // 2 if hasattr(os, "fork") and first[2] >= _HALVES_FROM else len(rest)
+    theirs = _forked(root, rest[split:], skip) if split < len(rest) else None
+    try:
+        ours = [first] + [_folder(root, folder, skip) for folder in rest[:split]]
+    finally:
+        others = theirs() if theirs else None
+    if others is None:  # no other process, or it failed: the rest is listed here
+        others = [_folder(root, folder, skip) for folder in rest[split:]]
+    results = ours + others
+    return [part for part, _, _ in results], max(newest for _, newest, _ in results)
+
+
+def _forked(root: Path, folders: list[str], skip: int):
+    """Start a process listing `folders`; returns the function that waits for its results
+    [(part, newest, count)], or None if it failed. None here: no process could be started."""
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
@@ -119,54 +155,31 @@ def _children_in_halves(root: Path, skip: int) -> tuple[list[str], int, list[str
         os.close(read_end)
         os.close(write_end)
         return None
-    if pid == 0:  # the forked process: list its folders, send them, leave at once
+    if pid == 0:  # the forked process: list, send, leave at once
         code = 1
         try:
             os.close(read_end)
-            lines, newest, problems = _folders_lines(root, theirs, skip)
-            payload = "\0\0".join([str(newest), str(len(lines)), *lines, *problems])
+            rows = [_folder(root, folder, skip) for folder in folders]
+            text = "\n".join(f"{part} {newest} {count}" for part, newest, count in rows)
             with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload.encode("utf-8", "surrogateescape"))
+                pipe.write(text.encode())
             code = 0
         finally:
             os._exit(code)
     os.close(write_end)
-    try:
-        ours = _folders_lines(root, mine, skip)
-        with os.fdopen(read_end, "rb") as pipe:
-            payload = pipe.read().decode("utf-8", "surrogateescape")
-    finally:
-        _, status = os.waitpid(pid, 0)
-    if status != 0:  # the other half failed: list it here
-        other = _folders_lines(root, theirs, skip)
-    else:
-        # lines hold single NULs between their fields, never two: "\0\0" parts them
-        parts = payload.split("\0\0")
-        count = int(parts[1])
-        other = (parts[2 : 2 + count], int(parts[0]), parts[2 + count :])
-    halves = (first, ours, other)
-    lines = [line for half in halves for line in half[0]]
-    problems = [line for half in halves for line in half[2]]
-    return lines, max(half[1] for half in halves), problems
 
+    def results() -> list[tuple[str, int, int]] | None:
+        try:
+            with os.fdopen(read_end, "rb") as pipe:
+                text = pipe.read().decode()
+        finally:
+            _, status = os.waitpid(pid, 0)
+        rows = [line.split(" ") for line in text.split("\n") if line]
+        if status != 0 or len(rows) != len(folders):
+            return None
+        return [(part, int(newest), int(count)) for part, newest, count in rows]
 
-def _name(entry: os.DirEntry) -> str:
-    return entry.name
-
-
-def _folder_lines(root: Path, folder: str, skip: int) -> tuple[list[str], int, list[str]]:
-    found = fsguard.scan(root, folder, _CHILD_SUFFIXES)
-    return (*_stat_lines(found.files, skip), _problem_lines(found.problems, skip))
-
-
-def _folders_lines(root: Path, folders: list[str], skip: int) -> tuple[list[str], int, list[str]]:
-    lines, newest, problems = [], 0, []
-    for folder in folders:
-        more, latest, refused = _folder_lines(root, folder, skip)
-        lines += more
-        newest = max(newest, latest)
-        problems += refused
-    return lines, newest, problems
+    return results
 
 
 # The repository's cache, its listing, and the stored result for unchanged files if any
