@@ -1,7 +1,9 @@
-"""How grades and classes are named to people: 三年级, 三年级（2）班, and the key "3-2"."""
+"""How grades, classes and days are named to people: 三年级, 三年级（2）班, the key "3-2", and
+the --today option's date."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -65,3 +67,27 @@ def zh_date(day: Any, year: bool = True) -> str:
     """2015-09-01 -> "2015年9月1日" (or "9月1日"); a datetime's time of day is left out."""
     text = f"{day.month}月{day.day}日"
     return f"{day.year}年{text}" if year else text
+
+
+# Terms around a date reach a year either side; dates near the calendar's ends would fail.
+TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+
+
+class DayOutOfRange(ValueError):
+    """A --today that is a date, but outside TODAY_RANGE."""
+
+
+def parse_today(value: str) -> dt.date:
+    """The day --today names.
+
+    Raises:
+        ValueError: not written YYYY-MM-DD (DayOutOfRange: outside TODAY_RANGE); the message
+            is Chinese.
+    """
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("日期应写成 YYYY-MM-DD，例如 2016-01-20") from None
+    if not TODAY_RANGE[0] <= day <= TODAY_RANGE[1]:
+        raise DayOutOfRange(f"日期超出可用范围（{TODAY_RANGE[0]} 至 {TODAY_RANGE[1]}）")
+    return day

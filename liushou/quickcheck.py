@@ -8,8 +8,9 @@ the arguments here. When they are a plain check (the global and check options `-
 `--today`, `--format`, `--strict`), the library's check runs (or the stored result is taken) and
 is printed by the same reporter the full command uses, with the same exit code. Anything else
 (another command, help, --changed, --no-cache, a date or a path to complain about, a
-liushou.yaml that cannot be read) returns None and the full command line runs, so every message
-about the command line stays in one place.
+liushou.yaml that cannot be read or names columns the logs lack) returns None and the full
+command line runs, so every message about the command line and the settings stays in one
+place.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from pathlib import Path
 
 from liushou.check.reporters import REPORTER_BY_NAME
 from liushou.check.result import CheckResult
+from liushou.labels import parse_today
 from liushou.load.listing import Unchanged, locate_root, lookup_unchanged
-
-# The range cli.common accepts for --today; other dates are refused there, with its message.
-_TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
 
 
 @dataclass
@@ -79,11 +78,11 @@ def parse(argv: list[str]) -> CheckRequest | None:
 
 
 def _parse_today(value: str) -> dt.date | None:
+    """The day, or None: a wrong --today is refused by the full command line, with its words."""
     try:
-        day = dt.date.fromisoformat(value)
+        return parse_today(value)
     except ValueError:
         return None
-    return day if _TODAY_RANGE[0] <= day <= _TODAY_RANGE[1] else None
 
 
 def answer(argv: list[str]) -> int | None:

@@ -82,3 +82,14 @@ def copy_example(dest: Path) -> Path:
     import shutil
 
     return Path(shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns("reports")))
+
+
+def settled(root: Path, seconds_ago: int = 60) -> Path:
+    """Date every file under `root` back: a file modified within seconds of a check is racily
+    clean, and is neither noted in the cache's index nor in its quick key (cache.RACY_WINDOW_NS)."""
+    import os
+
+    then = int((dt.datetime.now().timestamp() - seconds_ago) * 1e9)
+    for path in [root, *root.rglob("*")]:
+        os.utime(path, ns=(then, then))
+    return root

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liushou import quickcheck
+from liushou import api, quickcheck
 from liushou.cli import app
 from liushou.quickcheck import CheckRequest, parse
 
-from .repo_factory import CHILD, TODAY, write_repo
+from .repo_factory import CHILD, TODAY, settled, write_repo
 
 WORKTREE = Path(__file__).resolve().parents[1]
 
@@ -68,15 +68,6 @@ def test_only_a_plain_check_is_answered(argv, expected):
     assert parse(argv) == expected
 
 
-def _settled(root: Path) -> Path:
-    """Date every file a minute back: a file changed within seconds of a check is racily clean,
-    and its check is kept by content only (cache.RACY_WINDOW_NS)."""
-    minute_ago = (dt.datetime.now().timestamp() - 60) * 1e9
-    for path in root.rglob("*"):
-        os.utime(path, ns=(int(minute_ago), int(minute_ago)))
-    return root
-
-
 def _full(args: list[str]):
     return CliRunner().invoke(app, args)
 
@@ -92,25 +83,33 @@ def _full(args: list[str]):
         ["check", "--strict"],
     ],
 )
-@pytest.mark.parametrize("spoiled", [False, True])
-def test_the_answer_is_the_full_commands_output(tmp_path, capsys, args, spoiled):
+@pytest.mark.parametrize("data", ["clean", "warned", "spoiled"])
+def test_the_answer_is_the_full_commands_output(tmp_path, capsys, monkeypatch, args, data):
     children = {"2/1/c1.yaml": CHILD.format(id="c1")}
-    if spoiled:  # an error, a warning and a personal value on the offending line
+    if data == "warned":  # a warning only: --strict alone makes it fail
+        children["2/1/c2.yaml"] = CHILD.format(id="c2").replace("  notice_on: 2014-08-25\n", "")
+    if data == "spoiled":  # an error, a warning and a personal value on the offending line
         children["2/1/c2.yaml"] = CHILD.format(id="c2").replace("grade: 2", "grade: 二")
         children["2/1/c3.yaml"] = "id: c3\nphone: 13800001234\n"
-    root = _settled(write_repo(tmp_path, children))
+    root = settled(write_repo(tmp_path, children))
     argv = ["-C", str(root), "--today", TODAY.isoformat(), *args]
-    first = _full(argv)  # stores the result
-    assert quickcheck.parse(argv) is not None
-    code = quickcheck.answer(argv)
-    printed = capsys.readouterr().out
-    again = _full(argv)
-    assert (code, printed) == (first.exit_code, first.stdout) == (again.exit_code, again.stdout)
-    assert first.exit_code == (1 if spoiled else 0)
+    fresh = quickcheck.answer(argv)  # the check itself, without Typer
+    checked = capsys.readouterr()
+    first = _full(argv)
+    with monkeypatch.context() as patched:  # the stored result answers: nothing is checked
+        patched.setattr(api, "check_repository", None)
+        code = quickcheck.answer(argv)
+    stored = capsys.readouterr()
+    assert (fresh, checked.out) == (code, stored.out) == (first.exit_code, first.stdout)
+    assert checked.err == stored.err == first.stderr == ""
+    failed = data == "spoiled" or (data == "warned" and "--strict" in args)
+    assert first.exit_code == (1 if failed else 0)
+    if "sarif" not in args:  # SARIF lists every rule besides its results
+        assert ("LS310" in first.stdout) == (data == "warned")
 
 
 def test_a_changed_file_is_checked_again(tmp_path, capsys):
-    root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
+    root = settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
     argv = ["-C", str(root), "--today", TODAY.isoformat(), "check", "--format", "json"]
     assert _full(argv).exit_code == 0
     record = root / "children" / "2" / "1" / "c1.yaml"
@@ -156,7 +155,7 @@ os._exit = lambda code: (_report(), _leave(code))
 
 
 def test_the_console_command_checks_without_the_command_line_framework(tmp_path):
-    root = _settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
+    root = settled(write_repo(tmp_path, {"2/1/c1.yaml": CHILD.format(id="c1")}))
     first = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
     second = _entry(root, "check", "--format", "json", script=IMPORTS_REPORTED)
     assert first.returncode == second.returncode == 0
@@ -171,7 +170,7 @@ def test_the_console_command_checks_without_the_command_line_framework(tmp_path)
 
 def test_ctrl_c_and_a_full_disk_on_the_quick_path(tmp_path):
     children = {f"2/1/c{i}.yaml": CHILD.format(id=f"x{i}") for i in range(20)}
-    root = _settled(write_repo(tmp_path, children))
+    root = settled(write_repo(tmp_path, children))
     assert _entry(root, "check").returncode == 1  # many findings, now stored
     pressed = (
         "import os, signal, time\nimport liushou.load.listing as target\n"

@@ -19,6 +19,7 @@ from liushou.cli import zh  # noqa: F401 - installs Chinese for Typer's and Clic
 from liushou.documents.output import STDOUT, Document
 from liushou.errors import os_reason
 from liushou.findings import ERROR
+from liushou.labels import DayOutOfRange, parse_today
 from liushou.load import cache as cache_mod
 from liushou.load.model import Repository
 from liushou.load.settings import SettingsError, find_root
@@ -49,18 +50,11 @@ def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter("日期应写成 YYYY-MM-DD，例如 2016-01-20") from None
-    if not TODAY_RANGE[0] <= day <= TODAY_RANGE[1]:
-        # Terms around a date reach a year either side; dates near the calendar's ends fail.
-        raise typer.BadParameter(
-            f"日期超出可用范围（{TODAY_RANGE[0]} 至 {TODAY_RANGE[1]}）", param_hint="--today"
-        )
-    return day
-
-
-TODAY_RANGE = (dt.date(1900, 1, 1), dt.date(2999, 12, 31))
+        return parse_today(value)
+    except DayOutOfRange as error:
+        raise typer.BadParameter(str(error), param_hint="--today") from None
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def _version(value: bool) -> None:

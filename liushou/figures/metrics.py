@@ -245,6 +245,8 @@ _FACTS = (
 _FACT_KINDS = {
     key: "int"
     if key in _INT_FACTS
+    else "int_or_none"
+    if key in ("grade_number", "class_number")
     else "bool"
     if key in ("archived", "vaccinated", "agreement")
     else "plain"

@@ -2,13 +2,15 @@
 
 It lives in the user's cache folder (LIUSHOU_CACHE_DIR, else XDG_CACHE_HOME/liushou, else
 ~/.cache/liushou), one folder per repository, so `check` never writes into the repository.
-A parsed file is used only when the file's bytes hash to the stored digest. A whole check's
-result is stored under the digest of every file's bytes and, to answer an unchanged repository
-without reading it, under every file's size and modification time, as git does: an edit that
-keeps both (and happens at least three seconds before the check began) would be missed, which
-is what `check --no-cache` is for. By the same rule, each file's digest is kept with its size
-and time (index.json), so a report or a check after one record changed reads only the files that
-changed. A cache that cannot be read or written is silently ignored.
+A parsed file is used when the file's bytes hash to the stored digest, or when its size,
+modification and change times and inode are those it had when its digest was noted
+(index.json, git's index in short), so a report or a check after one record changed reads only
+the files that changed. A whole check's result is stored under the digest of every file's bytes
+and, to answer an unchanged repository without reading it, under the same stamps of every file
+(listing.scan). A file modified less than three seconds before the scan began is not noted
+(racily clean); an edit that keeps a file's size, both times and inode, which an ordinary edit
+cannot, would be missed, and that is what `check --no-cache` is for. A cache that cannot be read
+or written is silently ignored.
 
 The cache is untrusted too (a CI cache restored from a pull request's run, a shared folder):
 entries are JSON of plain data, so loading one can never run code (`load_entry` is the only
@@ -40,12 +42,21 @@ if TYPE_CHECKING:  # the model is imported where a child is decoded: an unchange
 
 
 def _code_version() -> str:
-    """liushou's version, a digest of its source and a stamp of the libraries that read the
-    files: entries made by other code are void."""
-    package = Path(__file__).parent
-    sources = b"".join(path.read_bytes() for path in sorted(package.glob("*.py")))
+    """liushou's version, a stamp of every source file of the package and of the libraries
+    that read the files: entries made by other code are void (a stored check result is printed
+    as it is, so a change to any check must void it too). Sizes and times, not contents: an
+    unchanged check reads no more than it must."""
+    package = Path(__file__).parents[1]
+    stamps = []
+    for folder, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(folder, name))
+                stamps.append(
+                    f"{folder[len(str(package)) :]}/{name}:{info.st_size}:{info.st_mtime_ns}"
+                )
     libraries = "-".join(_library_stamp(name) for name in ("yaml", "pandas"))
-    return f"{__version__}-{digest(sources)}-{libraries}"
+    return f"{__version__}-{digest(chr(10).join(stamps).encode())}-{libraries}"
 
 
 def _library_stamp(name: str) -> str:
@@ -80,7 +91,7 @@ CHILDREN_FILE = "children.json"
 RESULT_FILE = "result.json"
 WRITTEN_FILE = "written.json"  # what liushou last wrote where (see cli._write)
 FACTS_FILE = "facts.json"  # the figures' per-child facts (see FactsStore)
-INDEX_FILE = "index.json"  # each file's digest by its size and modification time
+INDEX_FILE = "index.json"  # each file's digest by its size, times and inode
 _OUR_FILES = (
     *(CHILDREN_FILE, RESULT_FILE, WRITTEN_FILE, FACTS_FILE, INDEX_FILE),
     *("children.pkl", "result.pkl"),
@@ -320,9 +331,9 @@ RACY_WINDOW_NS = 3_000_000_000
 @dataclass(frozen=True)
 class Listing:
     """Every file a check reads as the quick key's lines: the child files folder by folder, a
-    digest of their lines each, then one line per other file, each line "path\0size\0mtime_ns"
-    (a link or folder that was refused: "path\0-1\0reason"); the newest modification time of
-    them all; and when the scan began (see listing.scan)."""
+    digest of their lines each, then one line per other file, each line "path\0size\0mtime_ns
+    \0ctime_ns\0inode" (a link or folder that was refused: "path\0-1\0reason"); the newest
+    modification time of them all; and when the scan began (see listing.scan)."""
 
     lines: tuple[str, ...]
     newest_ns: int
@@ -351,7 +362,10 @@ def is_racy(listing: Listing) -> bool:
 
 
 class Cache:
-    """Per-repository cache files: children.json, result.json and written.json."""
+    """Per-repository cache files: children.json (what each child file parsed to), index.json
+    (each file's digest by its stamp), result.json (the last check's result), facts.json (the
+    figures' per-child facts, FactsStore), written.json (what liushou last wrote where), and
+    the parsed logs (log-*.npz, logcache.py)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -533,27 +547,28 @@ class Cache:
 
     # ------------------------------------------------- the files' digests by size and time
 
-    def indexed_digest(self, path: str, stamp: tuple[int, int] | None) -> str | None:
-        """The digest of `path`'s bytes as noted when the file had this (size, mtime_ns), so
-        an unchanged file need not be read again (git's index does the same; an edit that
-        keeps both is missed, as by the quick key, which is what `check --no-cache` is for)."""
+    def indexed_digest(self, path: str, stamp: tuple[int, ...] | None) -> str | None:
+        """The digest of `path`'s bytes as noted when the file had this stamp (size, times,
+        inode: loader.Stamp), so an unchanged file need not be read again (git's index does
+        the same; an edit that keeps them all is missed, as by the quick key, which is what
+        `check --no-cache` is for)."""
         self._index_seen.add(path)
         if stamp is None:
             return None
         entry = self._index_map().get(path)
-        if type(entry) is list and len(entry) == 3 and entry[:2] == list(stamp):
-            return entry[2] if isinstance(entry[2], str) else None
+        if type(entry) is list and len(entry) == len(stamp) + 1 and entry[:-1] == list(stamp):
+            return entry[-1] if isinstance(entry[-1], str) else None
         return None
 
-    def note_digest(self, path: str, stamp: tuple[int, int] | None, digest: str | None) -> None:
-        """Remember that `path` with this (size, mtime_ns), taken before it was read, held
-        bytes of `digest`; not for a file modified shortly before this run began (racily
-        clean: it could change again unseen with the same size and time)."""
+    def note_digest(self, path: str, stamp: tuple[int, ...] | None, digest: str | None) -> None:
+        """Remember that `path` with this stamp (size, modification and change times, ...),
+        taken before it was read, held bytes of `digest`; not for a file modified shortly before
+        this run began (racily clean: it could change again unseen with the same stamp)."""
         self._index_seen.add(path)
         if stamp is None or digest is None or stamp[1] >= self._started_ns - RACY_WINDOW_NS:
             return
         index = self._index_map()
-        entry = [stamp[0], stamp[1], digest]
+        entry = [*stamp, digest]
         if index.get(path) != entry:
             index[path] = entry
             self._index_dirty = True
@@ -651,7 +666,12 @@ class FactsStore:
 
 
 def _is_int(value: Any) -> bool:
-    return type(value) is int
+    # within numpy's int64, which the figures turn the column into
+    return type(value) is int and -(1 << 63) <= value < (1 << 63)
+
+
+def _is_int_or_none(value: Any) -> bool:
+    return value is None or _is_int(value)
 
 
 def _is_bool(value: Any) -> bool:
@@ -662,7 +682,7 @@ def _is_plain(value: Any) -> bool:
     return value is None or type(value) in (str, int, bool)
 
 
-_CHECKS = {"int": _is_int, "bool": _is_bool, "plain": _is_plain}
+_CHECKS = {"int": _is_int, "int_or_none": _is_int_or_none, "bool": _is_bool, "plain": _is_plain}
 
 
 _WRITTEN_VERSION = "written-1"

@@ -8,6 +8,7 @@ YAML parser, the schema or pandas (see liushou.quickcheck).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -66,21 +67,24 @@ def scan(root: Path) -> Listing:
     logs, closed = log_paths(root), closed_paths(root)
     more = _stat_lines([*logs.files, *closed.files, str(root / SETTINGS_FILE)], skip)
     # A refused link or folder is part of the answer: a change to one must change the key.
-    lines = [line for line, _ in more] + _problem_lines(logs.problems, skip)
+    lines = [line for line, _ in more] + _problem_lines(logs.problems + closed.problems, skip)
     newest = max([newest, *(mtime for _, mtime in more)])
     return Listing(tuple(parts + lines), newest, started)
 
 
 def _stat_lines(paths: list[str], skip: int) -> list[tuple[str, int]]:
-    """("path\0size\0mtime_ns", mtime_ns) of each file, its path relative to the root."""
+    """("path\0size\0mtime_ns\0ctime_ns\0inode", mtime_ns) of each file, its path
+    relative to the root: what loader.Stamp holds, so that a replacement keeping the size
+    and modification time (`cp -p`, a rename over the file) changes the key too."""
     lines = []
     for path in paths:
         try:
             info = os.stat(path)
         except OSError:
             continue
-        mtime = info.st_mtime_ns
-        lines.append((f"{path[skip:]}\0{info.st_size}\0{mtime}", mtime))
+        mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
+        line = f"{path[skip:]}\0{info.st_size}\0{mtime}\0{ctime}\0{info.st_ino}"
+        lines.append((line, mtime))
     return lines
 
 
@@ -147,22 +151,25 @@ def _folder_parts(root: Path, folders: list[str], skip: int) -> tuple[list[str],
 
 def _forked(root: Path, folders: list[str], skip: int):
     """Start a process listing `folders`; returns the function that waits for its results
-    [(part, newest, count)], or None if it failed. None here: no process could be started."""
-    read_end, write_end = os.pipe()
+    [(part, newest, count)] or None if they did not all come, or None at once when no process
+    could be started. The waiting function reads what the process sends before it reaps it."""
+    try:
+        read_end, write_end = os.pipe()
+    except OSError:
+        return None
+    code = 1
     try:
         pid = os.fork()
     except OSError:
         os.close(read_end)
         os.close(write_end)
         return None
-    if pid == 0:  # the forked process: list, send, leave at once
-        code = 1
+    if pid == 0:  # the forked process: list, send, leave at once whatever happens
         try:
             os.close(read_end)
             rows = [_folder(root, folder, skip) for folder in folders]
-            text = "\n".join(f"{part} {newest} {count}" for part, newest, count in rows)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(text.encode())
+            text = "".join(f"{part} {newest} {count}\n" for part, newest, count in rows)
+            os.write(write_end, f"{text}end\n".encode())
             code = 0
         finally:
             os._exit(code)
@@ -171,12 +178,14 @@ def _forked(root: Path, folders: list[str], skip: int):
     def results() -> list[tuple[str, int, int]] | None:
         try:
             with os.fdopen(read_end, "rb") as pipe:
-                text = pipe.read().decode()
+                lines = pipe.read().decode("utf-8", "replace").split("\n")
         finally:
-            _, status = os.waitpid(pid, 0)
-        rows = [line.split(" ") for line in text.split("\n") if line]
-        if status != 0 or len(rows) != len(folders):
-            return None
+            # Reaped whatever happened; with SIGCHLD ignored it was reaped already.
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        if lines[-2:] != ["end", ""] or len(lines) != len(folders) + 2:
+            return None  # the process failed: its folders are listed by the caller
+        rows = [line.split(" ") for line in lines[:-2]]
         return [(part, int(newest), int(count)) for part, newest, count in rows]
 
     return results

@@ -72,7 +72,7 @@ class ChildFiles:
 def read_sources(root: Path, store: cache_mod.Cache | None = None) -> SourceFiles:
     """Read the settings and the logs, and find every child file (data-format §1).
 
-    With `store`, a log or closing record whose size and modification time are those noted
+    With `store`, a log or closing record whose size, times and inode are those noted
     when it was last read is not read again for its digest (Cache.indexed_digest).
 
     Raises:
@@ -119,13 +119,19 @@ def read_sources(root: Path, store: cache_mod.Cache | None = None) -> SourceFile
     return sources
 
 
-def _stamp(path: str) -> tuple[int, int] | None:
-    """(size, mtime_ns) of a file, taken before it is read; None if it cannot be had."""
+# What the index keys a file's digest on: size, modification and change times, inode (the
+# change time and inode catch a replacement that kept the size and modification time, such as
+# `cp -p`, a rename over the file or a permission change)
+Stamp = tuple[int, int, int, int]
+
+
+def _stamp(path: str) -> Stamp | None:
+    """The file's Stamp, taken before it is read; None if it cannot be had."""
     try:
         info = os.stat(path)
     except OSError:
         return None
-    return info.st_size, info.st_mtime_ns
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 def _file_digest(
@@ -178,27 +184,33 @@ def load_children(
     """
 
     result = ChildFiles()
-    # Files whose size and time are those noted when they were last read, and whose entry
+    # Files whose size and times are those noted when they were last read, and whose entry
     # the cache holds, are neither read nor hashed again (Cache.indexed_digest).
-    items: list[tuple[str, str, str | None]] = []
-    stamps: dict[str, tuple[int, int] | None] = {}
-    for rel, path in sources.children.items():
-        if store is None:
-            items.append((rel, path, None))
-            continue
-        stamp = stamps[rel] = _stamp(path)
-        digest = store.indexed_digest(rel, stamp)
-        parsed = store.get_child(rel, digest) if digest else None
-        if parsed is None:
-            items.append((rel, path, store.child_digest(rel)))
-        else:
-            result.digests[rel], result.parsed[rel] = digest, parsed
-    chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    total, done = len(sources.children), len(result.parsed)
-    if progress:
-        progress("children", done, total)
+    stamps: dict[str, Stamp | None] = {}
+    known: dict[str, str | None] = {}
+    if store is not None:
+        for rel, path in sources.children.items():
+            stamp = stamps[rel] = _stamp(path)
+            known[rel] = store.indexed_digest(rel, stamp)
+
+    def unknown() -> list[tuple[str, str, str | None]]:
+        """The files to read: those the index or the cache's entries do not answer."""
+        items = []
+        for rel, path in sources.children.items():
+            digest = known.get(rel)
+            parsed = store.get_child(rel, digest) if store is not None and digest else None
+            if parsed is None:
+                items.append((rel, path, store.child_digest(rel) if store is not None else None))
+            else:
+                result.digests[rel], result.parsed[rel] = digest, parsed
+        return items
+
+    total, done = len(sources.children), 0
     workers = min(os.cpu_count() or 1, 4)
-    if len(items) >= _PARALLEL_FROM and workers > 1:
+    if (
+        sum(digest is None for digest in known.values()) + (total - len(known)) >= _PARALLEL_FROM
+        and workers > 1
+    ):
         import concurrent.futures  # not at import: a school's few records need no workers
         import multiprocessing
 
@@ -212,6 +224,11 @@ def load_children(
                 # Start the workers before the cache's entries are loaded: a forked worker
                 # maps its parent's heap, which would then count once per worker in the tree.
                 pool.submit(int).result()
+                items = unknown()
+                done = len(result.parsed)
+                if progress:
+                    progress("children", done, total)
+                chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
                 outcomes = pool.map(functools.partial(_work, encode=store is not None), chunks)
                 if meanwhile:
                     meanwhile()
@@ -225,10 +242,14 @@ def load_children(
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
     else:
+        items = unknown()
+        done = len(result.parsed)
+        if progress:
+            progress("children", done, total)
         if meanwhile:
             meanwhile()
-        for chunk in chunks:
-            done += _collect(_work(chunk, store is not None), result, store, stamps)
+        for i in range(0, len(items), _CHUNK):
+            done += _collect(_work(items[i : i + _CHUNK], store is not None), result, store, stamps)
             if progress:
                 progress("children", done, total)
     if store is not None:
