@@ -201,6 +201,16 @@ def test_broken_closing_record_is_ls503(school):
     assert frozen_figures(school, TERM) is None
 
 
+def test_a_closing_record_linked_from_outside_is_refused_not_read(school, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text("figures: [\n", encoding="utf-8")  # would be LS503 if it were read
+    (school / "closed" / "2016-spring.yaml").symlink_to(outside)
+    assert found(school) == []
+    codes = [(f.file, f.code) for f in load(school, AFTER, use_cache=False)[1]]
+    assert ("closed/2016-spring.yaml", "LS014") in codes
+    assert not any(code == "LS503" for _, code in codes)
+
+
 def test_refusals(school):
     with pytest.raises(RecordsError, match="已于 2016-02-20 关账"):
         close(school, TERM, AFTER)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from liushou import fsguard
 from liushou.errors import TermError
 from liushou.figures.metrics import FIELD_DEFAULTS, term_figures
 from liushou.findings import Finding, finding, shown
+from liushou.load.listing import closed_paths
 from liushou.load.loader import LOG_FILE_LIMIT
 from liushou.load.logs import read_log
 from liushou.load.model import Child, Repository, Settings
@@ -406,12 +408,10 @@ def frozen_figures(root: Path, term_name: str) -> dict[str, Any] | None:
 
 
 def closed_records(root: Path) -> list[tuple[str, Path]]:
-    folder = root / CLOSED_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(
-        (f"{CLOSED_DIR}/{p.name}", p) for p in folder.glob("*.yaml") if not p.name.startswith(".")
-    )
+    """(display path, path) of every closing record under the read policy: a link out of the
+    repository is not read (the check reports it, LS014), as for every other file."""
+    found = closed_paths(root)
+    return sorted((f"{CLOSED_DIR}/{os.path.basename(p)}", Path(p)) for p in found.files)
 
 
 def _line_of(path: Path, key: str) -> int:
