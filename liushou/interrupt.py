@@ -22,6 +22,15 @@ def on_interrupt(signum, frame) -> None:  # noqa: ARG001 - the signal module's s
     raise Interrupted()
 
 
+def catch_interrupts() -> None:
+    """Make Ctrl-C raise Interrupted (not in a thread other than the main one: Python's handler
+    stays there)."""
+    import signal
+
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, on_interrupt)
+
+
 def say_interrupted() -> int:
     """Say in one line that the command was interrupted; the exit code for it (130)."""
     with contextlib.suppress(OSError, ValueError):

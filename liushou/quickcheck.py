@@ -15,9 +15,7 @@ place.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,12 +112,11 @@ def _check(root: Path, today: dt.date, looked_up: Unchanged) -> CheckResult | No
     """Check the files (the cache had no result for them), or None when liushou.yaml cannot
     be read: the full command line then says why, in the one place that says it."""
     from liushou import api
-    from liushou.interrupt import on_interrupt
+    from liushou.interrupt import catch_interrupts
     from liushou.load.settings import SettingsError
     from liushou.progress import progress_bar
 
-    with contextlib.suppress(ValueError):  # not the main thread: keep Python's handler
-        signal.signal(signal.SIGINT, on_interrupt)
+    catch_interrupts()
     try:
         with progress_bar() as progress:
             return api.check_repository(root, today, progress=progress, looked_up=looked_up)

@@ -6,8 +6,6 @@ errors); every other module registers its commands on that app and imports nothi
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import sys
 
 from liushou.cli import (  # noqa: F401 - registers the commands
@@ -31,12 +29,11 @@ __all__ = ["app", "run"]
 def run() -> None:
     """Run the app, then leave without tearing down the heap (see liushou.entry for Ctrl-C
     during start-up, and interrupt.leave)."""
-    from liushou.interrupt import Interrupted, on_interrupt
+    from liushou.interrupt import Interrupted, catch_interrupts
 
     code = 0
     try:
-        with contextlib.suppress(ValueError):  # not the main thread: keep Python's handler
-            signal.signal(signal.SIGINT, on_interrupt)
+        catch_interrupts()
         app()
     except (Interrupted, KeyboardInterrupt):
         # Files are written atomically (fsguard.write_file), so nothing half-written remains.

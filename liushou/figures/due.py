@@ -280,6 +280,21 @@ def compute_due(
             )
         )
 
+    def add(kind: str, period: Period, positions, counts, latest, common: dict) -> None:
+        """The items of one standard and period: the children at `positions` (a mask)."""
+        for pos in np.flatnonzero(positions).tolist():
+            items.append(
+                item(
+                    pos,
+                    kind=kind,
+                    period=period,
+                    done=int(counts[pos]),
+                    deadline=min(period.end, term.end),
+                    last=_day(latest[pos]),
+                    **common,
+                )
+            )
+
     logs: dict[str, _Log] = {}
     returns = _Log.of(repo, "returns", roster)
     for standard in standards:
@@ -294,20 +309,8 @@ def compute_due(
         common = {"item": standard.id, "title": standard.name, "at_least": standard.at_least}
         if previous is not None:
             judged = _judge(standard, [previous], roster, log, day, span)
-            counts = judged.counts[:, 0]
             missed = judged.due[:, 0] & ~judged.done[:, 0] & keep
-            for pos in np.flatnonzero(missed).tolist():
-                items.append(
-                    item(
-                        pos,
-                        kind="missed",
-                        period=previous,
-                        done=int(counts[pos]),
-                        deadline=min(previous.end, term.end),
-                        last=_day(latest[pos]),
-                        **common,
-                    )
-                )
+            add("missed", previous, missed, judged.counts[:, 0], latest, common)
         if current is not None:
             counts = _row_counts(standard, [current], roster, log, day)[:, 0]
             open_ = (
@@ -316,18 +319,7 @@ def compute_due(
                 & keep
                 & (counts < standard.at_least)
             )
-            for pos in np.flatnonzero(open_).tolist():
-                items.append(
-                    item(
-                        pos,
-                        kind="open",
-                        period=current,
-                        done=int(counts[pos]),
-                        deadline=min(current.end, term.end),
-                        last=_day(latest[pos]),
-                        **common,
-                    )
-                )
+            add("open", current, open_, counts, latest, common)
 
     rank = {s.id: i for i, s in enumerate(settings.standards)}
     big = 10**9

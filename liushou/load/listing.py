@@ -72,19 +72,30 @@ def scan(root: Path) -> Listing:
     return Listing(tuple(parts + lines), newest, started)
 
 
+# What says a file is unchanged (the quick key's lines, the cache's index): size, modification
+# and change times, inode. The change time and inode catch a replacement that kept the size and
+# modification time, such as `cp -p`, a rename over the file or a permission change.
+Stamp = tuple[int, int, int, int]
+
+
+def file_stamp(path: str) -> Stamp | None:
+    """The file's Stamp, taken before it is read; None if it cannot be had."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
+
+
 def _stat_lines(paths: list[str], skip: int) -> list[tuple[str, int]]:
-    """("path\0size\0mtime_ns\0ctime_ns\0inode", mtime_ns) of each file, its path
-    relative to the root: what loader.Stamp holds, so that a replacement keeping the size
-    and modification time (`cp -p`, a rename over the file) changes the key too."""
+    """("path\0size\0mtime_ns\0ctime_ns\0inode", mtime_ns) of each file: its Stamp, its path
+    relative to the root."""
     lines = []
     for path in paths:
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        mtime, ctime = info.st_mtime_ns, info.st_ctime_ns
-        line = f"{path[skip:]}\0{info.st_size}\0{mtime}\0{ctime}\0{info.st_ino}"
-        lines.append((line, mtime))
+        found = file_stamp(path)
+        if found is not None:
+            size, mtime, ctime, inode = found
+            lines.append((f"{path[skip:]}\0{size}\0{mtime}\0{ctime}\0{inode}", mtime))
     return lines
 
 
@@ -197,7 +208,7 @@ Unchanged = tuple[Cache, Listing, StoredResult | None]
 
 def lookup_unchanged(root: Path, today: dt.date) -> Unchanged:
     """The repository's cache, its listing, and the stored result of a check on `today` of
-    files with the same sizes and modification times, if there is one."""
+    files with the same stamps, if there is one."""
     store = Cache.for_repository(root)
     listing = scan(root)
     return store, listing, store.lookup_result(listing, today)

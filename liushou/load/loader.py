@@ -20,7 +20,14 @@ from pathlib import Path
 from liushou import fsguard
 from liushou.findings import Finding, finding
 from liushou.load import cache as cache_mod
-from liushou.load.listing import SETTINGS_FILE, child_paths, closed_paths, log_paths
+from liushou.load.listing import (
+    SETTINGS_FILE,
+    Stamp,
+    child_paths,
+    closed_paths,
+    file_stamp,
+    log_paths,
+)
 from liushou.load.model import Child, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.yamlsource import capped, parse_yaml
@@ -119,27 +126,12 @@ def read_sources(root: Path, store: cache_mod.Cache | None = None) -> SourceFile
     return sources
 
 
-# What the index keys a file's digest on: size, modification and change times, inode (the
-# change time and inode catch a replacement that kept the size and modification time, such as
-# `cp -p`, a rename over the file or a permission change)
-Stamp = tuple[int, int, int, int]
-
-
-def _stamp(path: str) -> Stamp | None:
-    """The file's Stamp, taken before it is read; None if it cannot be had."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
-
-
 def _file_digest(
     store: cache_mod.Cache | None, rel: str, path: str, read: Callable[[str], bytes]
 ) -> str:
     """The digest of a file's bytes: from the cache's index when its size and time are those
     noted, else read (`read` may raise TooLarge or OSError) and noted."""
-    stamp = _stamp(path) if store else None
+    stamp = file_stamp(path) if store else None
     known = store.indexed_digest(rel, stamp) if store else None
     if known is not None:
         return known
@@ -190,7 +182,7 @@ def load_children(
     known: dict[str, str | None] = {}
     if store is not None:
         for rel, path in sources.children.items():
-            stamp = stamps[rel] = _stamp(path)
+            stamp = stamps[rel] = file_stamp(path)
             known[rel] = store.indexed_digest(rel, stamp)
 
     def unknown() -> list[tuple[str, str, str | None]]:
