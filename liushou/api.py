@@ -24,6 +24,8 @@ from liushou.load.loader import (
     SourceFiles,
     assemble,
     content_key,
+    known_digests,
+    lazy_children,
     load_children,
     read_logs,
     read_sources,
@@ -50,6 +52,11 @@ __all__ = [
     "term_figures",
 ]
 
+# From this many child files on, a check keeps the figures' per-child facts in the cache, and
+# a report or due list after it reads no record (_load_after_check); a school's few hundred
+# records are read faster than the figures' libraries (pandas, numpy) are imported for them.
+FACTS_FROM = 2000
+
 # Names this module offers that live in the heavy packages, imported on first use.
 _LAZY = {
     "Document": "liushou.documents.output",
@@ -68,14 +75,20 @@ def __getattr__(name: str):
 
 
 def _read(
-    root: Path, store: cache_mod.Cache | None, progress: Progress | None, tables: bool = False
+    root: Path,
+    store: cache_mod.Cache | None,
+    progress: Progress | None,
+    tables: bool = False,
+    sources: SourceFiles | None = None,
 ) -> tuple[SourceFiles, Settings, list[Finding], ChildFiles, LogFiles]:
     """The one load path: settings, then children (in workers) while the logs are parsed.
 
     `tables`: small logs may come as plain columns (smalllog.Table), enough for the checks.
+    `sources`: read_sources(root, store), if the caller has read them.
     Raises SettingsError when liushou.yaml is missing or wrong.
     """
-    sources = read_sources(root, store)
+    if sources is None:
+        sources = read_sources(root, store)
     warnings: list[Finding] = []
     settings = load_settings(root, sources.settings, warnings)
     logs: list[LogFiles] = []
@@ -145,6 +158,11 @@ def check_repository(
         repo, findings = _assemble(sources, settings, children, logs)
         findings = sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
         stored = cache_mod.StoredResult(findings, len(sources.children), len(sources.logs))
+        if store is not None and len(sources.children) >= FACTS_FROM:
+            # What a report or due list after this check would work out of every record again
+            from liushou.figures.facts import keep_facts
+
+            keep_facts(repo, cache_mod.FactsStore.for_children(store, children.digests))
     if store and listing:
         store.store_result(stored, key, listing, today)
     return CheckResult(root, stored.findings, stored.children, stored.logs)
@@ -165,10 +183,15 @@ def load(
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
-    sources, settings, warnings, children, logs = _read(root, store, progress)
+    sources = read_sources(root, store)
+    if store is not None and today is not None:
+        after_check = _load_after_check(sources, store, today)
+        if after_check is not None:
+            return after_check
+    sources, settings, warnings, children, logs = _read(root, store, progress, sources=sources)
     repo, findings = _assemble(sources, settings, children, logs)
     if store is not None:
-        repo.facts_store = cache_mod.FactsStore.for_children(store, repo.children, children.digests)
+        repo.facts_store = cache_mod.FactsStore.for_children(store, children.digests)
     if today is None:
         return repo, warnings + findings
     stored = (
@@ -177,6 +200,35 @@ def load(
     if stored is not None:
         return repo, list(stored.findings)
     return repo, sorted(warnings + findings + _checks(repo, today), key=Finding.sort_key)
+
+
+def _load_after_check(
+    sources: SourceFiles, store: cache_mod.Cache, today: dt.date
+) -> tuple[Repository, list[Finding]] | None:
+    """A large repository whose files are all as a check of `today` left them (by their
+    stamps) and whose figures' facts that check kept: the stored findings, and the children
+    as ids whose records are read only if something asks for them (model.LazyChildren)."""
+    if len(sources.children) < FACTS_FROM:
+        return None
+    children = known_digests(sources, store)
+    if children is None:
+        return None
+    stored = store.lookup_content(content_key(sources, children, today.isoformat()))
+    if stored is None:
+        return None
+    from liushou.figures.facts import stored_ids
+
+    facts = cache_mod.FactsStore.for_children(store, children.digests)
+    ids = stored_ids(facts)
+    if ids is None:
+        return None
+    warnings: list[Finding] = []
+    settings = load_settings(sources.root, sources.settings, warnings)
+    repo, _ = _assemble(sources, settings, ChildFiles(), read_logs(sources, settings, False, store))
+    store.save()
+    repo.children = lazy_children(repo, sources, store, ids)
+    repo.facts_store = facts
+    return repo, list(stored.findings)
 
 
 def report(

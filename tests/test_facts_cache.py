@@ -12,12 +12,14 @@ import pytest
 
 from liushou import api
 from liushou.documents.due_sheets import due_json
-from liushou.figures import metrics
+from liushou.figures import facts, metrics
 from liushou.figures.due import DueItem, DueList
 from liushou.load import cache as cache_mod
+from liushou.load import loader
+from liushou.load.model import LazyChildren
 from liushou.terms import Period
 
-from .repo_factory import copy_example
+from .repo_factory import copy_example, settled
 
 TODAY = dt.date(2016, 1, 20)
 MID_NOVEMBER = dt.date(2015, 11, 16)
@@ -46,10 +48,13 @@ def _outputs(root, use_cache=True):
 def _count_fact_rows(monkeypatch):
     """Count the children whose facts are worked out from their records."""
     calls = []
-    real = metrics._Roster._facts
-    monkeypatch.setattr(
-        metrics._Roster, "_facts", staticmethod(lambda child: calls.append(1) or real(child))
-    )
+    real = facts.fact_columns
+
+    def counting(children, fields=()):
+        calls.extend([1] * len(children))
+        return real(children, fields)
+
+    monkeypatch.setattr(facts, "fact_columns", counting)
     return calls
 
 
@@ -80,7 +85,7 @@ def test_facts_are_void_after_a_record_changes(school, monkeypatch):
     monkeypatch.undo()
     assert cached == _outputs(school, use_cache=False)
     repo, _ = api.load(school, TODAY)
-    roster = metrics._Roster(repo.children, repo.facts_store)
+    roster = metrics._Roster.of(repo, repo.facts_store)
     assert roster.mentor[roster.ids.index(record.stem)] == other
 
 
@@ -181,3 +186,97 @@ def test_due_items_equal_those_made_by_the_dataclass(school):
         made = DueItem(**{name: getattr(item, name) for name in DueItem.__dataclass_fields__})
         assert made == item and hash(made) == hash(item) and repr(made) == repr(item)
         assert list(vars(made)) == list(vars(item))
+
+
+# ---------------------------------------------------------------- a report after a check
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Treat the example school as a large repository: a check keeps the figures' facts."""
+    monkeypatch.setattr(api, "FACTS_FROM", 1)
+
+
+def _no_record_read(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a record was loaded")
+
+    monkeypatch.setattr(loader, "load_children", refuse)
+
+
+def test_a_report_after_a_check_reads_no_record(school, large, monkeypatch):
+    settled(school)
+    expected = _outputs(school, use_cache=False)
+    api.check_repository(school, TODAY)
+    assert _facts_file(school).exists()  # kept by the check
+    with monkeypatch.context() as patched:
+        _no_record_read(patched)
+        repo, findings = api.load(school, TODAY)
+        assert isinstance(repo.children, LazyChildren)
+        assert len(repo.children) == 30 and "yl-2013-0203" in repo.children
+        assert api.report(repo, "2015-autumn", TODAY, "json").data == expected[2]
+        assert findings == api.check_repository(school, TODAY).findings
+    # A document that shows records reads them then, and is what it was.
+    assert api.report(repo, "2015-autumn", TODAY, "md").data == (
+        api.report(api.load(school, TODAY, use_cache=False)[0], "2015-autumn", TODAY, "md").data
+    )
+    assert isinstance(repo.children.records(), dict) and len(repo.children) == 30
+    assert _outputs(school) == expected
+
+
+def test_a_small_repository_reads_its_records(school, monkeypatch):
+    settled(school)
+    api.check_repository(school, TODAY)
+    assert not _facts_file(school).exists()  # a school's few records: nothing kept
+    repo, _ = api.load(school, TODAY)
+    assert isinstance(repo.children, dict)
+
+
+def test_after_a_record_changed_the_records_are_read(school, large):
+    settled(school)
+    api.check_repository(school, TODAY)
+    record = next((school / "children").glob("**/*.yaml"))
+    record.write_text(
+        record.read_text(encoding="utf-8").replace(
+            "status: 在校", "status: 转出\nstatus_date: 2015-10-08", 1
+        ),
+        encoding="utf-8",
+    )
+    settled(school)
+    repo, _ = api.load(school, TODAY)
+    assert isinstance(repo.children, dict)  # the check's facts are not these files'
+    assert repo.children[record.stem].record["status"] == "转出"
+    assert _outputs(school) == _outputs(school, use_cache=False)
+
+
+def test_records_read_later_bring_the_repeats_and_unreadable_records(school, large):
+    children = school / "children"
+    first = next(children.glob("**/*.yaml"))
+    (first.parent / "copy-of-first.yaml").write_bytes(first.read_bytes())  # the same id again
+    (first.parent / "broken.yaml").write_text("id: [\n", encoding="utf-8")
+    settled(school)
+    eager, _ = api.load(school, TODAY, use_cache=False)
+    api.check_repository(school, TODAY)
+    repo, _ = api.load(school, TODAY)
+    assert isinstance(repo.children, LazyChildren)
+    assert sorted(repo.children) == sorted(eager.children)  # iterating reads the records
+    assert repo.duplicates == eager.duplicates and repo.duplicates
+    assert repo.unreadable_ids == eager.unreadable_ids == {"broken"}
+
+
+def test_report_after_check_through_the_command_line(school, large, monkeypatch):
+    from typer.testing import CliRunner
+
+    from liushou.cli import app
+
+    settled(school)
+    runner = CliRunner()
+    base = ["-C", str(school), "--today", TODAY.isoformat()]
+    report = [*base, "report", "--term", "2015-autumn", "--format", "json"]
+    cold = runner.invoke(app, report)  # no check before it: the records are read
+    cache_mod.clear(school)
+    assert runner.invoke(app, [*base, "check"]).exit_code == 0
+    _no_record_read(monkeypatch)
+    warm = runner.invoke(app, report)
+    assert warm.exit_code == cold.exit_code == 0
+    assert warm.stdout == cold.stdout and json.loads(warm.stdout)["population"] > 0

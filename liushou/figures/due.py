@@ -197,7 +197,7 @@ def compute_due(
     term = terms.term_containing(today, settings)
     if term is None:
         return DueList(settings.school, today, None, [], staff, standards, scope)
-    roster = _Roster(repo.children, repo.facts_store)
+    roster = _Roster.of(repo, repo.facts_store)
     day = today.toordinal()
     in_care = roster.in_care_on(day)
     keep = np.ones(len(roster), dtype=bool)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,13 +14,22 @@ import pandas as pd
 
 from liushou import terms
 from liushou.errors import TermError
+from liushou.figures.facts import (
+    FOREVER,
+    NEVER,
+    applies_fields,
+    facts_of,
+    field_column,
+    field_value,
+    norm,
+    whole_number,
+)
 from liushou.load.model import Child, Repository, Standard, in_care  # noqa: F401 - re-exported
 from liushou.load.schema import ENTRUSTED_GUARDIANSHIPS, GENDERS, GUARDIANSHIPS, LEFT_BEHIND_TYPES
 from liushou.logspec import EVERYONE, INCIDENT_KINDS, LOGS, RETURN_ACTIONS, RETURNED
 from liushou.metricspec import METRICS, Counts
 from liushou.terms import Period, Term
 
-IN_SCHOOL = "在校"
 UNFILLED = "未填"  # breakdown key for a child whose field is absent or invalid, so counts sum to N
 
 # Only these kinds are shown: any other text in a kind cell (a check error) could hold a name
@@ -41,10 +49,6 @@ BREAKDOWN_NAMES = (
     "by_class",
 )
 
-# Boolean fields whose absence means false (data-format §3), so applies_to: {care.focus: [false]}
-# also matches children whose record does not mention focus.
-FIELD_DEFAULTS: dict[str, Any] = {"boarding": False, "care.focus": False}
-
 
 # incident_limits_minutes key -> the incidents.csv column it limits
 INCIDENT_DEADLINES = {
@@ -54,8 +58,6 @@ INCIDENT_DEADLINES = {
 }
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-_FOREVER = 10**9  # an ordinal beyond any date: "no end" of a care span
-_NEVER = (_FOREVER, -_FOREVER)  # an empty care span
 
 
 @dataclass
@@ -154,129 +156,20 @@ class TermFigures:
         }
 
 
-# ---------------------------------------------------------------------------- one child
-# These read `child.record` directly rather than through Child.get: at county scale they run
-# for 50,000 children and the dotted lookup would dominate the whole computation.
-
-
-def _dig(record: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
-def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
-def _text(value: Any) -> str | None:
-    return (value.strip() or None) if isinstance(value, str) else None
-
-
-def _whole(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _care_span(record: dict[str, Any]) -> tuple[int, int]:
-    """The child's care as a half-open ordinal range [first, stop): in_care's rule as a range."""
-    enrolled = _date(record.get("enrolled_on"))
-    if enrolled is None:
-        return _NEVER
-    first, stop = enrolled.toordinal(), _FOREVER
-    if record.get("status") != IN_SCHOOL:
-        status_date = _date(record.get("status_date"))
-        if status_date is None:
-            return _NEVER
-        stop = status_date.toordinal()
-    since = _date(_dig(record, "left_behind", "since"))
-    if since is not None:
-        first = max(first, since.toordinal())
-    until = _date(_dig(record, "left_behind", "until"))
-    if until is not None:
-        stop = min(stop, until.toordinal())
-    return first, stop
-
-
-def _norm(value: Any) -> str | None:
-    """A comparable form of a YAML or CSV value, so that true, "true", 3 and "3" compare equal."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    return text.lower() if text.lower() in ("true", "false") else text
-
-
 # ---------------------------------------------------------------------------- all children
-
-
-_INT_FACTS = ("first", "stop", "status_day", "until_day", "notice_day")
-_FACTS = (
-    "first",
-    "stop",
-    "status",
-    "status_day",
-    "until_day",
-    "archived",
-    "vaccinated",
-    "name",
-    "mentor",
-    "guardianship",
-    "type",
-    "gender",
-    "grade",
-    "boarding",
-    "class",
-    "notice_day",
-    "grade_number",
-    "class_number",
-    "risk",
-    "agreement",
-)
-# What each fact holds, as the facts cache checks it (see load.cache.FactsStore)
-_FACT_KINDS = {
-    key: "int"
-    if key in _INT_FACTS
-    else "int_or_none"
-    if key in ("grade_number", "class_number")
-    else "bool"
-    if key in ("archived", "vaccinated", "agreement")
-    else "plain"
-    for key in _FACTS
-}
-
-
-@functools.cache
-def _facts_version() -> str:
-    """A digest of this module's source: facts stored by other code are void."""
-    from liushou.load.cache import digest
-
-    return digest(Path(__file__).read_bytes())
 
 
 class _Roster:
     """The children as parallel arrays in id order, so that masks replace loops."""
 
-    def __init__(self, children: dict[str, Child], store: Any = None):
-        """`store`: the repository's facts cache (load.cache.FactsStore), or None."""
-        self.ids = sorted(children)
-        self.children = [children[cid] for cid in self.ids]
+    def __init__(
+        self, children: Mapping[str, Child], store: Any = None, fields: Sequence[str] = ()
+    ):
+        """`store`: the repository's facts cache (load.cache.FactsStore), or None; `fields`:
+        the dotted fields the standards' applies_to read, kept with the facts."""
+        self.ids, facts = facts_of(children, store, fields)
+        self._source = children
         self.index = pd.Index(self.ids)
-        facts = store.get(_facts_version(), self.ids, _FACT_KINDS) if store else None
-        if facts is None:
-            rows = [self._facts(child) for child in self.children]
-            # One list per fact, in id order: plain lists keep None as None (a DataFrame would not).
-            facts = {key: [row[key] for row in rows] for key in _FACTS}
-            if store:
-                store.put(_facts_version(), self.ids, facts, _FACT_KINDS)
         self.facts = facts
         self.first = np.array(self.facts["first"], dtype=np.int64)
         self.stop = np.array(self.facts["stop"], dtype=np.int64)
@@ -291,38 +184,19 @@ class _Roster:
         self.class_key = self.facts["class"]
         self.guardianship = np.array(self.facts["guardianship"], dtype=object)
         self.notice_day = np.array(self.facts["notice_day"], dtype=np.int64)
-        self._fields: dict[str, pd.Series] = {}
-
-    @staticmethod
-    def _facts(child: Child) -> dict[str, Any]:
-        record = child.record
-        first, stop = _care_span(record)
-        grade, klass = _whole(record.get("grade")), _whole(record.get("class"))
-        status_date = _date(record.get("status_date"))
-        until = _date(_dig(record, "left_behind", "until"))
-        notice = _date(_dig(record, "guardian", "notice_on"))
-        return {
-            "first": first,
-            "stop": stop,
-            "status": record.get("status"),
-            "status_day": status_date.toordinal() if status_date else -_FOREVER,
-            "until_day": until.toordinal() if until else -_FOREVER,
-            "archived": not child.missing_archive(),
-            "vaccinated": _dig(record, "care", "vaccinated") is True,
-            "name": record.get("name"),
-            "mentor": _text(_dig(record, "care", "mentor")),
-            "guardianship": _text(record.get("guardianship")),
-            "type": _text(_dig(record, "left_behind", "type")),
-            "gender": _text(record.get("gender")),
-            "grade": None if grade is None else str(grade),
-            "boarding": "true" if record.get("boarding") is True else "false",
-            "class": None if grade is None or klass is None else f"{grade}-{klass}",
-            "notice_day": notice.toordinal() if notice else _FOREVER,
-            "grade_number": grade,
-            "class_number": klass,
-            "risk": _dig(record, "care", "risk"),
-            "agreement": _dig(record, "guardian", "agreement") is True,
+        self._fields: dict[str, pd.Series] = {
+            dotted: pd.Series(facts[field_column(dotted)], dtype=object) for dotted in fields
         }
+
+    @classmethod
+    def of(cls, repo: Repository, store: Any = None) -> _Roster:
+        """The roster of `repo`, with the fields its standards' applies_to read."""
+        return cls(repo.children, store, applies_fields(repo.settings))
+
+    @functools.cached_property
+    def children(self) -> list[Child]:
+        """The records in id order (read now if the repository's children are lazy)."""
+        return [self._source[cid] for cid in self.ids]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -341,12 +215,11 @@ class _Roster:
         mask = np.ones(len(self), dtype=bool)
         for dotted, allowed in (applies_to or {}).items():
             if dotted not in self._fields:
-                default = FIELD_DEFAULTS.get(dotted)
                 self._fields[dotted] = pd.Series(
-                    [_norm(child.get(dotted, default)) for child in self.children], dtype=object
+                    [field_value(child, dotted) for child in self.children], dtype=object
                 )
             values = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
-            mask &= self._fields[dotted].isin([_norm(v) for v in values]).to_numpy()
+            mask &= self._fields[dotted].isin([norm(v) for v in values]).to_numpy()
         return mask
 
 
@@ -404,7 +277,7 @@ class _Log:
             if column not in self.frame.columns:
                 return np.zeros(len(self.frame), dtype=bool)
             values = wanted if isinstance(wanted, (list, tuple, set)) else [wanted]
-            wanted_texts = {_norm(v) for v in values} - {None}
+            wanted_texts = {norm(v) for v in values} - {None}
             texts = self.column(column)
             if wanted_texts & {"true", "false"}:
                 texts = texts.str.lower()  # a CSV cell may say TRUE where the settings say true
@@ -425,8 +298,8 @@ def _left_behind_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.nd
 
 
 def _return_days(roster: _Roster, returns: _Log) -> np.ndarray:
-    """Per child, the first 复学 row dated after its status_date (_FOREVER when none)."""
-    back = np.full(len(roster), _FOREVER, dtype=np.int64)
+    """Per child, the first 复学 row dated after its status_date (FOREVER when none)."""
+    back = np.full(len(roster), FOREVER, dtype=np.int64)
     rows = returns.column("action").to_numpy() == RETURNED
     pos, day = returns.pos[rows], returns.day[rows]
     after = day > roster.status_day[pos]
@@ -436,9 +309,9 @@ def _return_days(roster: _Roster, returns: _Log) -> np.ndarray:
 
 def _dropout_span(roster: _Roster, returns: _Log) -> tuple[np.ndarray, np.ndarray]:
     """data-format §11: a 辍学 child counts from its status_date until its first later 复学 row."""
-    dropped = (roster.status == "辍学") & (roster.status_day > -_FOREVER)
-    first = np.where(dropped, roster.status_day, _NEVER[0])
-    stop = np.where(dropped, _return_days(roster, returns), _NEVER[1])
+    dropped = (roster.status == "辍学") & (roster.status_day > -FOREVER)
+    first = np.where(dropped, roster.status_day, NEVER[0])
+    stop = np.where(dropped, _return_days(roster, returns), NEVER[1])
     return first, stop
 
 
@@ -540,31 +413,31 @@ def _groups(
     roster: _Roster,
     judged: dict[str, _Judged],
 ) -> dict[str, dict[str, Any]]:
-    """Per-class or per-mentor figures over the included children that have a key."""
-    data: dict[str, Any] = {
-        "key": keys,
-        "children": population,
-        "archived": population & roster.archived,
-        "paired": population & roster.paired,
+    """Per-class or per-mentor figures over the included children that have a key, the
+    groups in the order their keys first appear in id order."""
+    keyed = include & np.array([k is not None for k in keys], dtype=bool)
+    where = np.flatnonzero(keyed)
+    codes, uniques = pd.factorize(np.array(keys, dtype=object)[where], sort=False)
+    count = len(uniques)
+
+    def sums(values: np.ndarray) -> list[int]:
+        return np.bincount(codes, weights=values[where], minlength=count).astype(np.int64).tolist()
+
+    children = sums(population)
+    archived = sums(population & roster.archived)
+    paired = sums(population & roster.paired)
+    per_standard = {
+        sid: (sums(one.due.sum(axis=1)), sums(one.done.sum(axis=1))) for sid, one in judged.items()
     }
-    for sid, one in judged.items():
-        data[f"due:{sid}"] = one.due.sum(axis=1)
-        data[f"done:{sid}"] = one.done.sum(axis=1)
-    frame = pd.DataFrame(data)[include & np.array([k is not None for k in keys], dtype=bool)]
     groups = {}
-    for key, row in frame.groupby("key", sort=False).sum().iterrows():
-        children = int(row["children"])
+    for g, key in enumerate(uniques.tolist()):
         groups[str(key)] = {
-            "children": children,
-            "archive_rate": _rate(int(row["archived"]), children),
-            "pairing_rate": _rate(int(row["paired"]), children),
+            "children": children[g],
+            "archive_rate": _rate(archived[g], children[g]),
+            "pairing_rate": _rate(paired[g], children[g]),
             "standards": {
-                sid: {
-                    "due": int(row[f"due:{sid}"]),
-                    "done": int(row[f"done:{sid}"]),
-                    "rate": _rate(int(row[f"done:{sid}"]), int(row[f"due:{sid}"])),
-                }
-                for sid in judged
+                sid: {"due": due[g], "done": done[g], "rate": _rate(done[g], due[g])}
+                for sid, (due, done) in per_standard.items()
             },
         }
     return groups
@@ -760,7 +633,7 @@ def _duties(
     returned = dropped & (back <= end)
     still_out = (
         (roster.status == "辍学")
-        & (roster.status_day > -_FOREVER)
+        & (roster.status_day > -FOREVER)
         & (roster.status_day <= end)
         & ~(back <= end)
     )
@@ -800,14 +673,14 @@ def open_duties(repo: Repository, day: dt.date) -> dict[str, int]:
         notice by `day`, "unattended": children in care with 无人监护, "dropouts_out": 辍学
         children whose status_date is ≤ `day` with no later 复学 row by `day`}; counts only.
     """
-    roster = _Roster(repo.children, repo.facts_store)
+    roster = _Roster.of(repo, repo.facts_store)
     today = day.toordinal()
     population = roster.in_care_on(today)
     entrusted = population & np.isin(roster.guardianship, ENTRUSTED_GUARDIANSHIPS)
     back = _return_days(roster, _Log.of(repo, "returns", roster))
     out = (
         (roster.status == "辍学")
-        & (roster.status_day > -_FOREVER)
+        & (roster.status_day > -FOREVER)
         & (roster.status_day <= today)
         & ~(back <= today)
     )
@@ -839,7 +712,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     settings = repo.settings
     as_of_date = terms.as_of(term, today)
     start, end = term.start.toordinal(), as_of_date.toordinal()
-    roster = _Roster(repo.children, repo.facts_store)
+    roster = _Roster.of(repo, repo.facts_store)
     population = roster.in_care_on(end)  # N of data-format §6
     touched = roster.in_care_during(start, end)  # U of data-format §6
     size = int(population.sum())
@@ -852,7 +725,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     vaccinated[health.pos[(health_kind == "免疫接种") & (health.day <= end)]] = True
     trained = np.zeros(len(roster), dtype=bool)
     trained[logs["trainings"].pos[logs["trainings"].within(start, end)]] = True
-    students_total = _whole((settings.students_total or {}).get(term.name))
+    students_total = whole_number((settings.students_total or {}).get(term.name))
 
     # §6.2
     changed = touched & (start < roster.status_day) & (roster.status_day <= end)

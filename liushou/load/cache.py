@@ -612,33 +612,48 @@ class FactsStore:
     as one JSON object of columns so that `report` and `due` after a check need not work them
     out again from 50,000 records.
 
-    `key` is a digest of every child record's id, path and file digest: the columns are void as
-    soon as any record is added, removed or changed (and when liushou's code changes, through
-    the cache's code version and the caller's `version`). The file is untrusted like every
-    cache file: only columns of plain values of the expected kinds and lengths are returned;
-    anything else is no entry.
+    `key` is a digest of every child file's path and file digest: the columns are void as soon
+    as any record is added, removed or changed (and when liushou's code changes, through the
+    cache's code version and the caller's `version`); the children, their ids among them,
+    follow from those files alone. The file is untrusted like every cache file: only columns
+    of plain values of the expected kinds and lengths are returned; anything else is no entry.
     """
 
     def __init__(self, store: Cache, key: str):
         self.store = store
         self.key = key
+        self._stored: list[Any] | None = None
+
+    def _entry(self) -> Any:
+        """The stored line, read once (ids() and then get() are asked in one run)."""
+        if self._stored is None:
+            self._stored = self.store._read(FACTS_FILE) or []
+        return self._stored[0] if self._stored else None
 
     @classmethod
-    def for_children(cls, store: Cache, children: dict[str, Child], digests: dict) -> FactsStore:
-        """The store for these children ({id: Child}) whose files have these digests ({path:
-        digest}); a child whose file digest is unknown makes the key unique to this run."""
-        parts = [
-            f"{cid}\0{child.path}\0{digests.get(child.path) or os.urandom(8).hex()}"
-            for cid, child in sorted(children.items())
-        ]
+    def for_children(cls, store: Cache, digests: dict[str, str | None]) -> FactsStore:
+        """The store for the child files with these digests ({path: digest}); a file whose
+        digest is unknown (unreadable) makes the key unique to this run."""
+        parts = [f"{path}\0{digests[path] or os.urandom(8).hex()}" for path in sorted(digests)]
         return cls(store, digest("\n".join(parts).encode("utf-8", "surrogateescape")))
+
+    def ids(self, version: str) -> list[str] | None:
+        """The children's ids (sorted) the stored columns are for, if they are these files'."""
+        try:
+            key, stored_version, stored_ids, _ = self._entry()
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        if key != self.key or stored_version != version or type(stored_ids) is not list:
+            return None
+        if not all(type(cid) is str for cid in stored_ids) or stored_ids != sorted(set(stored_ids)):
+            return None
+        return stored_ids
 
     def get(self, version: str, ids: list[str], kinds: dict[str, str]) -> dict[str, list] | None:
         """The stored columns for children `ids` (in this order), each of the kind `kinds`
         names ("int", "bool" or "plain": str, int, bool or None), or None."""
-        lines = self.store._read(FACTS_FILE)
         try:
-            key, stored_version, stored_ids, columns = lines[0]
+            key, stored_version, stored_ids, columns = self._entry()
         except (TypeError, ValueError, IndexError, KeyError):
             return None
         if key != self.key or stored_version != version or stored_ids != ids:
@@ -649,40 +664,42 @@ class FactsStore:
             column = columns[name]
             if type(column) is not list or len(column) != len(ids):
                 return None
-            if not all(map(_CHECKS[kind], column)):
+            if not _of_kind(column, kind):
                 return None
         return columns
 
     def put(self, version: str, ids: list[str], columns: dict[str, list], kinds: dict[str, str]):
         """Keep `columns` when every value is of its kind (else nothing is stored)."""
         for name, kind in kinds.items():
-            if name not in columns or not all(map(_CHECKS[kind], columns[name])):
+            if name not in columns or not _of_kind(columns[name], kind):
                 return
         try:
             line = _dumps([self.key, version, ids, {name: columns[name] for name in kinds}])
         except (TypeError, ValueError):
             return
         self.store._write(FACTS_FILE, [line])
+        self._stored = None
 
 
-def _is_int(value: Any) -> bool:
-    # within numpy's int64, which the figures turn the column into
-    return type(value) is int and -(1 << 63) <= value < (1 << 63)
+_NONE = type(None)
+# The types a fact column of each kind may hold (bool is not an int here: type(), not isinstance)
+_KIND_TYPES = {
+    "int": {int},
+    "int_or_none": {int, _NONE},
+    "bool": {bool},
+    "plain": {_NONE, str, int, bool},
+}
 
 
-def _is_int_or_none(value: Any) -> bool:
-    return value is None or _is_int(value)
-
-
-def _is_bool(value: Any) -> bool:
-    return type(value) is bool
-
-
-def _is_plain(value: Any) -> bool:
-    return value is None or type(value) in (str, int, bool)
-
-
-_CHECKS = {"int": _is_int, "int_or_none": _is_int_or_none, "bool": _is_bool, "plain": _is_plain}
+def _of_kind(column: list, kind: str) -> bool:
+    """Whether every value of `column` is of `kind`; integers must fit numpy's int64, which
+    the figures turn the column into. Checked a column at a time (50,000 values each)."""
+    if not set(map(type, column)) <= _KIND_TYPES[kind]:
+        return False
+    if kind in ("int", "int_or_none"):
+        ints = [value for value in column if value is not None]
+        return not ints or (min(ints) >= -(1 << 63) and max(ints) < (1 << 63))
+    return True
 
 
 _WRITTEN_VERSION = "written-1"

@@ -28,7 +28,7 @@ from liushou.load.listing import (
     file_stamp,
     log_paths,
 )
-from liushou.load.model import Child, Repository, Settings
+from liushou.load.model import Child, LazyChildren, Repository, Settings
 from liushou.load.schema import validate_child
 from liushou.load.yamlsource import capped, parse_yaml
 from liushou.logspec import LOG_NAMES
@@ -425,6 +425,16 @@ def assemble(
         finding("LS012", path, 1, name=Path(path).name, known=known)
         for path in sources.unknown_logs
     ]
+    findings += add_children(repo, children)
+    repo.logs, repo.log_headers, repo.log_files = logs.frames, logs.headers, logs.files
+    findings += logs.findings
+    return repo, findings
+
+
+def add_children(repo: Repository, children: ChildFiles) -> list[Finding]:
+    """Put the parsed children into `repo` (the first file of an id wins; the repeats and the
+    unreadable records are noted); returns the child files' own findings."""
+    findings: list[Finding] = []
     first_path: dict[str, str] = {}
     for path in sorted(children.parsed):
         child, child_findings = children.parsed[path]
@@ -440,9 +450,35 @@ def assemble(
             continue
         first_path[child.id] = path
         repo.children[child.id] = child
-    repo.logs, repo.log_headers, repo.log_files = logs.frames, logs.headers, logs.files
-    findings += logs.findings
-    return repo, findings
+    return findings
+
+
+def known_digests(sources: SourceFiles, store: cache_mod.Cache) -> ChildFiles | None:
+    """Every child file's digest as the cache's index knows it by the file's stamp, no file
+    read; None when a file is not known so (changed since it was last read, or never read)."""
+    digests: dict[str, str | None] = {}
+    for rel, path in sources.children.items():
+        digest = store.indexed_digest(rel, file_stamp(path))
+        if digest is None:
+            return None
+        digests[rel] = digest
+    return ChildFiles(digests=digests)
+
+
+def lazy_children(
+    repo: Repository, sources: SourceFiles, store: cache_mod.Cache, ids: list[str]
+) -> LazyChildren:
+    """`repo`'s children as `ids` (from the facts cache), the records loaded when first needed
+    (see model.LazyChildren); loading them also notes the repeats and unreadable records."""
+
+    def fill() -> dict[str, Child]:
+        loaded = Repository(repo.root, repo.settings)
+        add_children(loaded, load_children(sources, store))
+        store.save()
+        repo.duplicates, repo.unreadable_ids = loaded.duplicates, loaded.unreadable_ids
+        return loaded.children
+
+    return LazyChildren(ids, fill)
 
 
 def _too_large(rel: str, size: int, limit: int) -> Finding:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,48 @@ class Child:
         return value
 
 
+class LazyChildren(Mapping[str, "Child"]):
+    """A repository's children known by their ids, the records read when first needed.
+
+    A report or due list after a check of the same files reads the figures' per-child facts
+    from the cache (load.cache.FactsStore) and needs no record: `ids` (sorted) come from there,
+    and `fill` loads the records (and sets the repository's duplicates and unreadable ids) the
+    first time anything asks for a record or iterates the children.
+    """
+
+    def __init__(self, ids: list[str], fill: Callable[[], dict[str, Child]]):
+        self._ids = ids
+        self._known = set(ids)
+        self._fill = fill
+        self._records: dict[str, Child] | None = None
+
+    def records(self) -> dict[str, Child]:
+        """The children as the loader assembles them ({id: Child}, in file order)."""
+        if self._records is None:
+            self._records = self._fill()
+        return self._records
+
+    def sorted_ids(self) -> list[str]:
+        return self._ids if self._records is None else sorted(self._records)
+
+    def __getitem__(self, child_id: str) -> Child:
+        return self.records()[child_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records())
+
+    def __len__(self) -> int:
+        return len(self._ids) if self._records is None else len(self._records)
+
+    def __contains__(self, child_id: object) -> bool:
+        return child_id in (self._known if self._records is None else self._records)
+
+
+def sorted_ids(children: Mapping[str, Child]) -> list[str]:
+    """The children's ids in order, without reading records the cache has not loaded yet."""
+    return children.sorted_ids() if isinstance(children, LazyChildren) else sorted(children)
+
+
 @dataclass
 class Repository:
     """A loaded school repository.
@@ -122,11 +165,15 @@ class Repository:
     `logs` maps a log name ("talks") to a DataFrame with one row per CSV row: every column as
     text, the parsed date columns (`date`, or the datetimes of incidents.csv) as datetime64
     (NaT where unreadable), and `_line`, the row's line number in the file (header = 1).
+
+    `children` is a dict, or, for a report or due list after a check of the same files, a
+    LazyChildren that reads the records when first asked; `duplicates` and `unreadable_ids`
+    are filled then too (only checks, import and promote read them, and those load records).
     """
 
     root: Path
     settings: Settings
-    children: dict[str, Child] = field(default_factory=dict)
+    children: dict[str, Child] | LazyChildren = field(default_factory=dict)
     logs: dict[str, pd.DataFrame] = field(default_factory=dict)
     log_headers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     log_files: dict[str, str] = field(default_factory=dict)  # log name -> its path, as found

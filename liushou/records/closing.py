@@ -28,7 +28,8 @@ import yaml
 
 from liushou import fsguard
 from liushou.errors import TermError
-from liushou.figures.metrics import FIELD_DEFAULTS, term_figures
+from liushou.figures.facts import FIELD_DEFAULTS
+from liushou.figures.metrics import term_figures
 from liushou.findings import Finding, finding, shown
 from liushou.load.listing import closed_paths
 from liushou.load.loader import LOG_FILE_LIMIT

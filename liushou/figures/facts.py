@@ -1,0 +1,231 @@
+"""The per-child facts the figures read from every record (care span, status, mentor, class...),
+as one list per fact in id order, and how they are kept in the cache.
+
+A check of a large repository keeps them (keep_facts), so that a report or due list after it
+reads no record; the figures (metrics.py) turn the lists into arrays. Nothing here imports
+numpy or pandas: a check of a county's records alone needs neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from liushou.load.model import Child, Repository, Settings, sorted_ids
+
+IN_SCHOOL = "在校"
+FOREVER = 10**9  # an ordinal beyond any date: "no end" of a care span
+NEVER = (FOREVER, -FOREVER)  # an empty care span
+
+# Boolean fields whose absence means false (data-format §3), so applies_to: {care.focus: [false]}
+# also matches children whose record does not mention focus.
+FIELD_DEFAULTS: dict[str, Any] = {"boarding": False, "care.focus": False}
+
+_INT_FACTS = ("first", "stop", "status_day", "until_day", "notice_day")
+FACTS = (
+    "first",
+    "stop",
+    "status",
+    "status_day",
+    "until_day",
+    "archived",
+    "vaccinated",
+    "name",
+    "mentor",
+    "guardianship",
+    "type",
+    "gender",
+    "grade",
+    "boarding",
+    "class",
+    "notice_day",
+    "grade_number",
+    "class_number",
+    "risk",
+    "agreement",
+)
+# What each fact holds, as the facts cache checks it (see load.cache.FactsStore)
+_FACT_KINDS = {
+    key: "int"
+    if key in _INT_FACTS
+    else "int_or_none"
+    if key in ("grade_number", "class_number")
+    else "bool"
+    if key in ("archived", "vaccinated", "agreement")
+    else "plain"
+    for key in FACTS
+}
+
+
+# ---------------------------------------------------------------------------- one child
+# These read `child.record` directly rather than through Child.get: at county scale they run
+# for 50,000 children and the dotted lookup would dominate the whole computation.
+
+
+def _dig(record: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(record, dict):
+            return None
+        record = record.get(key)
+    return record
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+_NOTHING: dict[str, Any] = {}  # a record's absent (or not a mapping) care, guardian, left_behind
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def whole_number(value: Any) -> int | None:
+    """`value` if it is an int (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _care_span(record: dict[str, Any]) -> tuple[int, int]:
+    """The child's care as a half-open ordinal range [first, stop): in_care's rule as a range."""
+    enrolled = _date(record.get("enrolled_on"))
+    if enrolled is None:
+        return NEVER
+    first, stop = enrolled.toordinal(), FOREVER
+    if record.get("status") != IN_SCHOOL:
+        status_date = _date(record.get("status_date"))
+        if status_date is None:
+            return NEVER
+        stop = status_date.toordinal()
+    since = _date(_dig(record, "left_behind", "since"))
+    if since is not None:
+        first = max(first, since.toordinal())
+    until = _date(_dig(record, "left_behind", "until"))
+    if until is not None:
+        stop = min(stop, until.toordinal())
+    return first, stop
+
+
+def _child_facts(child: Child) -> tuple:
+    """One child's facts, in FACTS order; each nested mapping looked up once."""
+    record = child.record
+    care, left, guardian = (
+        value if isinstance(value, dict) else _NOTHING
+        for value in (record.get("care"), record.get("left_behind"), record.get("guardian"))
+    )
+    first, stop = _care_span(record)
+    grade, klass = whole_number(record.get("grade")), whole_number(record.get("class"))
+    status_date = _date(record.get("status_date"))
+    until = _date(left.get("until"))
+    notice = _date(guardian.get("notice_on"))
+    return (
+        first,
+        stop,
+        record.get("status"),
+        status_date.toordinal() if status_date else -FOREVER,
+        until.toordinal() if until else -FOREVER,
+        not child.missing_archive(),
+        care.get("vaccinated") is True,
+        record.get("name"),
+        _text(care.get("mentor")),
+        _text(record.get("guardianship")),
+        _text(left.get("type")),
+        _text(record.get("gender")),
+        None if grade is None else str(grade),
+        "true" if record.get("boarding") is True else "false",
+        None if grade is None or klass is None else f"{grade}-{klass}",
+        notice.toordinal() if notice else FOREVER,
+        grade,
+        klass,
+        care.get("risk"),
+        guardian.get("agreement") is True,
+    )
+
+
+def norm(value: Any) -> str | None:
+    """A comparable form of a YAML or CSV value, so that true, "true", 3 and "3" compare equal."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text.lower() if text.lower() in ("true", "false") else text
+
+
+def field_value(child: Child, dotted: str) -> str | None:
+    """The comparable value of a field a standard's applies_to reads (absent: its default)."""
+    return norm(child.get(dotted, FIELD_DEFAULTS.get(dotted)))
+
+
+# ---------------------------------------------------------------------------- all children
+
+
+def field_column(dotted: str) -> str:
+    """The name of the facts column holding an applies_to field's values."""
+    return f"field:{dotted}"
+
+
+def applies_fields(settings: Settings) -> list[str]:
+    """The dotted fields the standards' applies_to read, kept with the facts."""
+    return sorted({dotted for s in settings.standards for dotted in s.applies_to or {}})
+
+
+def fact_columns(children: list[Child], fields: Sequence[str] = ()) -> dict[str, list]:
+    """Every fact of `children`, a list per fact (FACTS, then the `fields` columns).
+
+    Record by record (each record's values lie near each other in memory), then turned into
+    columns: plain lists keep None as None (a DataFrame would not).
+    """
+    rows = [
+        (*_child_facts(child), *(field_value(child, dotted) for dotted in fields))
+        for child in children
+    ]
+    keys = [*FACTS, *(field_column(dotted) for dotted in fields)]
+    if not rows:
+        return {key: [] for key in keys}
+    return dict(zip(keys, map(list, zip(*rows))))
+
+
+@functools.cache
+def _facts_version() -> str:
+    """A digest of this module's source: facts stored by other code are void."""
+    from liushou.load.cache import digest
+
+    return digest(Path(__file__).read_bytes())
+
+
+def facts_of(
+    children: Mapping[str, Child], store: Any = None, fields: Sequence[str] = ()
+) -> tuple[list[str], dict[str, list]]:
+    """The children's ids in order and their facts, a list each in that order: from `store`
+    (a load.cache.FactsStore, or None) when it keeps them for these files, else worked out
+    from the records and kept there."""
+    ids = sorted_ids(children)
+    kinds = {**_FACT_KINDS, **{field_column(dotted): "plain" for dotted in fields}}
+    facts = store.get(_facts_version(), ids, kinds) if store else None
+    if facts is None:
+        facts = fact_columns([children[cid] for cid in ids], fields)
+        if store:
+            store.put(_facts_version(), ids, facts, kinds)
+    return ids, facts
+
+
+def keep_facts(repo: Repository, store: Any) -> None:
+    """Work out and keep in `store` the facts the figures of `repo` read (a check of a large
+    repository does, so that a report after it reads no record)."""
+    facts_of(repo.children, store, applies_fields(repo.settings))
+
+
+def stored_ids(store: Any) -> list[str] | None:
+    """The ids of the children whose facts `store` keeps, if it keeps facts of this code for
+    these files."""
+    return store.ids(_facts_version())
