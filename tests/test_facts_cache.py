@@ -81,7 +81,7 @@ def test_facts_are_void_after_a_record_changes(school, monkeypatch):
     record.write_text(text.replace(f"mentor: {mentor}", f"mentor: {other}", 1), encoding="utf-8")
     calls = _count_fact_rows(monkeypatch)
     cached = _outputs(school)
-    assert len(calls) == 30  # worked out again once, then reused
+    assert len(calls) == 1  # the changed record's facts worked out again once, then reused
     monkeypatch.undo()
     assert cached == _outputs(school, use_cache=False)
     repo, _ = api.load(school, TODAY)
@@ -117,12 +117,48 @@ def test_a_broken_facts_file_is_ignored(school, monkeypatch, damage):
     assert calls  # worked out from the records, not read from the broken file
 
 
+def test_only_the_rows_of_changed_records_are_worked_out(school, monkeypatch):
+    _outputs(school)
+    records = sorted((school / "children").glob("**/*.yaml"))
+    for record in records[:2]:
+        record.write_text(record.read_text(encoding="utf-8") + "# 改过\n", encoding="utf-8")
+    records[2].unlink()
+    (records[3].parent / "yl-new-0001.yaml").write_text(
+        records[3].read_text(encoding="utf-8").replace(records[3].stem, "yl-new-0001"),
+        encoding="utf-8",
+    )
+    expected = _outputs(school, use_cache=False)
+    calls = _count_fact_rows(monkeypatch)
+    assert _outputs(school) == expected
+    assert len(calls) == 3  # two changed records and the new one; the removed one is gone
+
+
+def test_a_row_whose_source_differs_is_worked_out_again(school, monkeypatch):
+    _outputs(school)
+    path = _facts_file(school)
+    key, version, ids, columns, sources = json.loads(
+        path.read_text(encoding="utf-8").splitlines()[1]
+    )
+    where = ids.index("yl-2013-0203")
+    columns["mentor"][where] = "不该出现的老师"  # a row that no longer matches its record…
+    sources[where] = "0" * 32  # …noted as coming from other bytes
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = json.dumps(["other key", version, ids, columns, sources], ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+    calls = _count_fact_rows(monkeypatch)
+    repo, _ = api.load(school, TODAY)
+    roster = metrics._Roster.of(repo, repo.facts_store)
+    assert len(calls) == 1
+    assert roster.mentor[where] == repo.children["yl-2013-0203"].record["care"]["mentor"]
+
+
 def test_facts_store_refuses_values_that_are_not_plain(tmp_path):
     store = cache_mod.FactsStore(cache_mod.Cache(tmp_path / "cache"), "k")
     kinds = {"a": "int", "b": "plain"}
-    store.put("v", ["c1"], {"a": [1], "b": [dt.date(2015, 9, 1)]}, kinds)
+    store.put("v", ["c1"], {"a": [1], "b": [dt.date(2015, 9, 1)]}, kinds, ["d1"])
     assert not (tmp_path / "cache" / cache_mod.FACTS_FILE).exists()
-    store.put("v", ["c1"], {"a": [1], "b": ["x"]}, kinds)
+    store.put("v", ["c1"], {"a": [1], "b": ["x"]}, kinds, ["d1"])
     assert store.get("v", ["c1"], kinds) == {"a": [1], "b": ["x"]}
     assert store.get("w", ["c1"], kinds) is None  # other code
     assert store.get("v", ["c2"], kinds) is None  # other children

@@ -208,15 +208,52 @@ def facts_of(
 ) -> tuple[list[str], dict[str, list]]:
     """The children's ids in order and their facts, a list each in that order: from `store`
     (a load.cache.FactsStore, or None) when it keeps them for these files, else worked out
-    from the records and kept there."""
+    from the records and kept there; a child whose file is the one its stored row came from
+    keeps that row (after one record changed, one row is worked out)."""
     ids = sorted_ids(children)
     kinds = {**_FACT_KINDS, **{field_column(dotted): "plain" for dotted in fields}}
     facts = store.get(_facts_version(), ids, kinds) if store else None
     if facts is None:
-        facts = fact_columns([children[cid] for cid in ids], fields)
-        if store:
-            store.put(_facts_version(), ids, facts, kinds)
+        records = [children[cid] for cid in ids]
+        if not store:
+            return ids, fact_columns(records, fields)
+        sources = [store.source(child.path) for child in records]
+        earlier = store.earlier(_facts_version(), kinds)
+        if earlier is None:
+            facts = fact_columns(records, fields)
+        else:
+            facts = _reusing(ids, records, sources, fields, earlier)
+        store.put(_facts_version(), ids, facts, kinds, sources)
     return ids, facts
+
+
+def _reusing(
+    ids: list[str],
+    records: list[Child],
+    sources: list[str | None],
+    fields: Sequence[str],
+    earlier: tuple[list, dict, list],
+) -> dict[str, list]:
+    """The facts of `records`, each child's row taken from `earlier` (ids, columns, sources)
+    when it is there with the same source (the digest of the same bytes), else worked out."""
+    old_ids, old_columns, old_sources = earlier
+    at = {cid: i for i, cid in enumerate(old_ids)}
+    taken = []
+    for cid, source in zip(ids, sources):
+        i = at.get(cid)
+        taken.append(
+            i if i is not None and source is not None and old_sources[i] == source else None
+        )
+    missing = [k for k, i in enumerate(taken) if i is None]
+    fresh = fact_columns([records[k] for k in missing], fields)
+    columns = {}
+    for key, values in fresh.items():
+        old = old_columns[key]
+        column = [None if i is None else old[i] for i in taken]
+        for k, value in zip(missing, values):
+            column[k] = value
+        columns[key] = column
+    return columns
 
 
 def keep_facts(repo: Repository, store: Any) -> None:

@@ -615,32 +615,58 @@ class FactsStore:
     `key` is a digest of every child file's path and file digest: the columns are void as soon
     as any record is added, removed or changed (and when liushou's code changes, through the
     cache's code version and the caller's `version`); the children, their ids among them,
-    follow from those files alone. The file is untrusted like every cache file: only columns
-    of plain values of the expected kinds and lengths are returned; anything else is no entry.
+    follow from those files alone. Each child's row notes the digest of the file it came from
+    (its source), so that after a few records changed only their rows are worked out again
+    (earlier). The file is untrusted like every cache file: only columns of plain values of the
+    expected kinds and lengths are returned; anything else is no entry.
     """
 
-    def __init__(self, store: Cache, key: str):
+    def __init__(self, store: Cache, key: str, digests: dict[str, str | None] | None = None):
         self.store = store
         self.key = key
+        self.digests = digests or {}
         self._stored: list[Any] | None = None
 
     def _entry(self) -> Any:
-        """The stored line, read once (ids() and then get() are asked in one run)."""
+        """The stored line, read once (ids(), get() and earlier() are asked in one run)."""
         if self._stored is None:
             self._stored = self.store._read(FACTS_FILE) or []
         return self._stored[0] if self._stored else None
+
+    def _stored_rows(self, version: str, kinds: dict[str, str]) -> tuple | None:
+        """(key, ids, columns, sources) as stored, when made by this code with these kinds and
+        every column of its kind and length; else None."""
+        try:
+            key, stored_version, ids, columns, sources = self._entry()
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None
+        if stored_version != version or type(ids) is not list or type(sources) is not list:
+            return None
+        if not isinstance(columns, dict) or set(columns) != set(kinds):
+            return None
+        if len(sources) != len(ids) or not set(map(type, [*ids, *sources])) <= {str, _NONE}:
+            return None
+        for name, kind in kinds.items():
+            column = columns[name]
+            if type(column) is not list or len(column) != len(ids) or not _of_kind(column, kind):
+                return None
+        return key, ids, columns, sources
 
     @classmethod
     def for_children(cls, store: Cache, digests: dict[str, str | None]) -> FactsStore:
         """The store for the child files with these digests ({path: digest}); a file whose
         digest is unknown (unreadable) makes the key unique to this run."""
         parts = [f"{path}\0{digests[path] or os.urandom(8).hex()}" for path in sorted(digests)]
-        return cls(store, digest("\n".join(parts).encode("utf-8", "surrogateescape")))
+        return cls(store, digest("\n".join(parts).encode("utf-8", "surrogateescape")), digests)
+
+    def source(self, path: str) -> str | None:
+        """The digest of the child file `path` (what a row notes it came from)."""
+        return self.digests.get(path)
 
     def ids(self, version: str) -> list[str] | None:
         """The children's ids (sorted) the stored columns are for, if they are these files'."""
         try:
-            key, stored_version, stored_ids, _ = self._entry()
+            key, stored_version, stored_ids, _, _ = self._entry()
         except (TypeError, ValueError, IndexError, KeyError):
             return None
         if key != self.key or stored_version != version or type(stored_ids) is not list:
@@ -652,29 +678,33 @@ class FactsStore:
     def get(self, version: str, ids: list[str], kinds: dict[str, str]) -> dict[str, list] | None:
         """The stored columns for children `ids` (in this order), each of the kind `kinds`
         names ("int", "bool" or "plain": str, int, bool or None), or None."""
-        try:
-            key, stored_version, stored_ids, columns = self._entry()
-        except (TypeError, ValueError, IndexError, KeyError):
+        stored = self._stored_rows(version, kinds)
+        if stored is None or stored[0] != self.key or stored[1] != ids:
             return None
-        if key != self.key or stored_version != version or stored_ids != ids:
-            return None
-        if not isinstance(columns, dict) or set(columns) != set(kinds):
-            return None
-        for name, kind in kinds.items():
-            column = columns[name]
-            if type(column) is not list or len(column) != len(ids):
-                return None
-            if not _of_kind(column, kind):
-                return None
-        return columns
+        return stored[2]
 
-    def put(self, version: str, ids: list[str], columns: dict[str, list], kinds: dict[str, str]):
-        """Keep `columns` when every value is of its kind (else nothing is stored)."""
+    def earlier(self, version: str, kinds: dict[str, str]) -> tuple[list, dict, list] | None:
+        """The stored rows whatever files they were for, (ids, columns, sources), to take the
+        rows of the children whose file is the same (same id, same source); or None."""
+        stored = self._stored_rows(version, kinds)
+        return None if stored is None else stored[1:]
+
+    def put(
+        self,
+        version: str,
+        ids: list[str],
+        columns: dict[str, list],
+        kinds: dict[str, str],
+        sources: list[str | None],
+    ) -> None:
+        """Keep `columns` (and each row's source) when every value is of its kind (else
+        nothing is stored)."""
         for name, kind in kinds.items():
             if name not in columns or not _of_kind(columns[name], kind):
                 return
         try:
-            line = _dumps([self.key, version, ids, {name: columns[name] for name in kinds}])
+            columns = {name: columns[name] for name in kinds}
+            line = _dumps([self.key, version, ids, columns, sources])
         except (TypeError, ValueError):
             return
         self.store._write(FACTS_FILE, [line])
