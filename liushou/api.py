@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 # From this many child files on, a check keeps the figures' per-child facts in the cache, and
-# a report or due list after it reads no record (_load_after_check); a school's few hundred
-# records are read faster than the figures' libraries (pandas, numpy) are imported for them.
+# a report or due list after it need not read the records (_load_after_check); a school's few
+# hundred records are read faster than the figures' libraries (pandas, numpy) are imported.
 FACTS_FROM = 2000
 
 # Names this module offers that live in the heavy packages, imported on first use.
@@ -179,7 +179,11 @@ def load(
 
     With `today`, the findings are those `check` reports: taken from the stored result of a check
     of exactly these files when there is one (the checks change nothing in the repository, so a
-    report or due list after a check does not run them again), else computed.
+    report or due list after a check does not run them again), else computed. When that check
+    also kept the figures' facts (a large repository), `repo.children` is a
+    model.LazyChildren: the records are read when first asked for, and `repo.duplicates` and
+    `repo.unreadable_ids` are filled only then (the checks, import and promote, which read
+    them, load without `today`).
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
@@ -218,12 +222,11 @@ def _load_after_check(
         return None
     from liushou.figures.facts import stored_ids
 
+    settings = load_settings(sources.root, sources.settings, [])  # its warnings: in `stored`
     facts = cache_mod.FactsStore.for_children(store, children.digests)
-    ids = stored_ids(facts)
+    ids = stored_ids(facts, settings)
     if ids is None:
         return None
-    warnings: list[Finding] = []
-    settings = load_settings(sources.root, sources.settings, warnings)
     repo, _ = _assemble(sources, settings, ChildFiles(), read_logs(sources, settings, False, store))
     store.save()
     repo.children = lazy_children(repo, sources, store, ids)

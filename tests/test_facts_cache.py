@@ -1,5 +1,7 @@
-"""The figures' per-child facts are kept between runs, void when a record changes, and never
-trusted blindly; the due list's JSON is written byte for byte as json.dumps writes it."""
+"""The figures' per-child facts are kept between runs, worked out again for the records that
+changed, and never trusted blindly; a report after a check of a large repository takes them
+without reading the records; the due list's JSON is written byte for byte as json.dumps
+writes it."""
 
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ def test_facts_are_stored_reused_and_give_the_same_outputs(school, monkeypatch):
     assert fresh == first == again
 
 
-def test_facts_are_void_after_a_record_changes(school, monkeypatch):
+def test_a_changed_record_has_its_facts_worked_out_again(school, monkeypatch):
     _outputs(school)
     record = next((school / "children").glob("**/*.yaml"))
     text = record.read_text(encoding="utf-8")
@@ -153,17 +155,21 @@ def test_a_row_whose_source_differs_is_worked_out_again(school, monkeypatch):
     assert roster.mentor[where] == repo.children["yl-2013-0203"].record["care"]["mentor"]
 
 
-def test_facts_store_refuses_values_that_are_not_plain(tmp_path):
+def test_facts_store_refuses_values_that_are_not_of_their_kind(tmp_path):
     store = cache_mod.FactsStore(cache_mod.Cache(tmp_path / "cache"), "k")
-    kinds = {"a": "int", "b": "plain"}
+    kinds = {"a": "int", "b": "text"}
     store.put("v", ["c1"], {"a": [1], "b": [dt.date(2015, 9, 1)]}, kinds, ["d1"])
+    store.put("v", ["c1"], {"a": [1], "b": [3]}, kinds, ["d1"])  # a number is not text
+    store.put("v", ["c1"], {"a": [True], "b": ["x"]}, kinds, ["d1"])  # a bool is not an int
     assert not (tmp_path / "cache" / cache_mod.FACTS_FILE).exists()
     store.put("v", ["c1"], {"a": [1], "b": ["x"]}, kinds, ["d1"])
-    assert store.get("v", ["c1"], kinds) == {"a": [1], "b": ["x"]}
-    assert store.get("w", ["c1"], kinds) is None  # other code
-    assert store.get("v", ["c2"], kinds) is None  # other children
+    read = cache_mod.FactsStore(store.store, "k")  # as the next run reads the file
+    assert read.get("v", ["c1"], kinds) == {"a": [1], "b": ["x"]}
+    assert store.get("v", ["c1"], kinds) == {"a": [1], "b": ["x"]}  # as kept in memory
+    assert read.get("w", ["c1"], kinds) is None  # other code
+    assert read.get("v", ["c2"], kinds) is None  # other children
     assert cache_mod.FactsStore(store.store, "other").get("v", ["c1"], kinds) is None
-    assert store.get("v", ["c1"], {"a": "bool", "b": "plain"}) is None
+    assert read.get("v", ["c1"], {"a": "bool", "b": "text"}) is None
 
 
 def test_cache_clear_removes_the_facts(school):
@@ -237,7 +243,8 @@ def _no_record_read(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a record was loaded")
 
-    monkeypatch.setattr(loader, "load_children", refuse)
+    monkeypatch.setattr(loader, "load_children", refuse)  # the lazy children's records
+    monkeypatch.setattr(api, "load_children", refuse)  # the whole load
 
 
 def test_a_report_after_a_check_reads_no_record(school, large, monkeypatch):
@@ -264,8 +271,13 @@ def test_a_small_repository_reads_its_records(school, monkeypatch):
     settled(school)
     api.check_repository(school, TODAY)
     assert not _facts_file(school).exists()  # a school's few records: nothing kept
+    cache_mod.clear(school)
+    with monkeypatch.context() as patched:
+        patched.setattr(api, "FACTS_FROM", 1)
+        api.check_repository(school, TODAY)  # kept now, as if the school were large
+    assert _facts_file(school).exists()
     repo, _ = api.load(school, TODAY)
-    assert isinstance(repo.children, dict)
+    assert isinstance(repo.children, dict)  # a small repository's report reads its records
 
 
 def test_after_a_record_changed_the_records_are_read(school, large):
@@ -278,7 +290,8 @@ def test_after_a_record_changed_the_records_are_read(school, large):
         ),
         encoding="utf-8",
     )
-    settled(school)
+    then = record.stat().st_mtime_ns - 60 * 10**9  # this file only: the others keep their stamps
+    os.utime(record, ns=(then, then))
     repo, _ = api.load(school, TODAY)
     assert isinstance(repo.children, dict)  # the check's facts are not these files'
     assert repo.children[record.stem].record["status"] == "转出"
@@ -295,9 +308,45 @@ def test_records_read_later_bring_the_repeats_and_unreadable_records(school, lar
     api.check_repository(school, TODAY)
     repo, _ = api.load(school, TODAY)
     assert isinstance(repo.children, LazyChildren)
-    assert sorted(repo.children) == sorted(eager.children)  # iterating reads the records
+    assert list(repo.children) == list(eager.children)  # iterating reads the records, in order
     assert repo.duplicates == eager.duplicates and repo.duplicates
     assert repo.unreadable_ids == eager.unreadable_ids == {"broken"}
+
+
+def _rewrite_facts(root, change):
+    path = _facts_file(root)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[1])
+    change(entry)
+    lines[1] = json.dumps(entry, ensure_ascii=False)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.chmod(path, 0o600)
+
+
+def _swap_first_ids(entry):
+    entry[2][:2] = entry[2][1::-1]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _swap_first_ids,  # ids out of order
+        lambda entry: entry[2].__setitem__(0, entry[2][1]),  # an id twice
+        lambda entry: entry[4].pop(),  # one source too few
+        lambda entry: entry[4].__setitem__(0, 7),  # a source that is not a digest
+        lambda entry: entry[3]["mentor"].__setitem__(0, 5),  # a number where text belongs
+        lambda entry: entry[3]["class"].__setitem__(0, True),
+        lambda entry: entry.pop(),  # the layout of an older version
+    ],
+)
+def test_damaged_facts_after_a_check_are_ignored(school, large, change):
+    settled(school)
+    expected = _outputs(school, use_cache=False)
+    api.check_repository(school, TODAY)
+    _rewrite_facts(school, change)
+    repo, _ = api.load(school, TODAY)
+    assert isinstance(repo.children, dict)  # not taken for the lazy children
+    assert _outputs(school) == expected
 
 
 def test_report_after_check_through_the_command_line(school, large, monkeypatch):

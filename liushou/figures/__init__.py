@@ -1,1 +1,1 @@
-"""Figures computed from loaded records: term metrics, due lists and roll-ups (pandas lives here)."""
+"""Figures computed from loaded records: per-child facts, term metrics, due lists and roll-ups."""

@@ -1,8 +1,8 @@
 """The per-child facts the figures read from every record (care span, status, mentor, class...),
 as one list per fact in id order, and how they are kept in the cache.
 
-A check of a large repository keeps them (keep_facts), so that a report or due list after it
-reads no record; the figures (metrics.py) turn the lists into arrays. Nothing here imports
+A check of a large repository keeps them (keep_facts), so that a report in JSON, a due list or a
+plan after it need not read the records; the figures (metrics.py) turn the lists into arrays. Nothing here imports
 numpy or pandas: a check of a county's records alone needs neither.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from liushou.load.model import Child, Repository, Settings, sorted_ids
+from liushou.load.model import Child, LazyChildren, Repository, Settings, sorted_ids
 
 IN_SCHOOL = "在校"
 FOREVER = 10**9  # an ordinal beyond any date: "no end" of a care span
@@ -55,7 +55,7 @@ _FACT_KINDS = {
     if key in ("grade_number", "class_number")
     else "bool"
     if key in ("archived", "vaccinated", "agreement")
-    else "plain"
+    else "text"
     for key in FACTS
 }
 
@@ -203,6 +203,10 @@ def _facts_version() -> str:
     return digest(Path(__file__).read_bytes())
 
 
+def _kinds(fields: Sequence[str]) -> dict[str, str]:
+    return {**_FACT_KINDS, **{field_column(dotted): "text" for dotted in fields}}
+
+
 def facts_of(
     children: Mapping[str, Child], store: Any = None, fields: Sequence[str] = ()
 ) -> tuple[list[str], dict[str, list]]:
@@ -210,10 +214,13 @@ def facts_of(
     (a load.cache.FactsStore, or None) when it keeps them for these files, else worked out
     from the records and kept there; a child whose file is the one its stored row came from
     keeps that row (after one record changed, one row is worked out)."""
+    kinds = _kinds(fields)
     ids = sorted_ids(children)
-    kinds = {**_FACT_KINDS, **{field_column(dotted): "plain" for dotted in fields}}
     facts = store.get(_facts_version(), ids, kinds) if store else None
     if facts is None:
+        if isinstance(children, LazyChildren):  # its ids came from a store that did not answer
+            children = children.records()
+            ids = sorted(children)
         records = [children[cid] for cid in ids]
         if not store:
             return ids, fact_columns(records, fields)
@@ -258,11 +265,12 @@ def _reusing(
 
 def keep_facts(repo: Repository, store: Any) -> None:
     """Work out and keep in `store` the facts the figures of `repo` read (a check of a large
-    repository does, so that a report after it reads no record)."""
+    repository does, so that a report or due list after it need not read the records)."""
     facts_of(repo.children, store, applies_fields(repo.settings))
 
 
-def stored_ids(store: Any) -> list[str] | None:
-    """The ids of the children whose facts `store` keeps, if it keeps facts of this code for
-    these files."""
-    return store.ids(_facts_version())
+def stored_ids(store: Any, settings: Settings) -> list[str] | None:
+    """The ids of the children whose facts `store` keeps for exactly its files, with every
+    fact the figures of `settings` read; None if it keeps no such facts."""
+    current = store.current(_facts_version(), _kinds(applies_fields(settings)))
+    return None if current is None else current[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from liushou.figures.facts import (
     applies_fields,
     facts_of,
     field_column,
-    field_value,
     norm,
     whole_number,
 )
@@ -168,7 +166,6 @@ class _Roster:
         """`store`: the repository's facts cache (load.cache.FactsStore), or None; `fields`:
         the dotted fields the standards' applies_to read, kept with the facts."""
         self.ids, facts = facts_of(children, store, fields)
-        self._source = children
         self.index = pd.Index(self.ids)
         self.facts = facts
         self.first = np.array(self.facts["first"], dtype=np.int64)
@@ -193,11 +190,6 @@ class _Roster:
         """The roster of `repo`, with the fields its standards' applies_to read."""
         return cls(repo.children, store, applies_fields(repo.settings))
 
-    @functools.cached_property
-    def children(self) -> list[Child]:
-        """The records in id order (read now if the repository's children are lazy)."""
-        return [self._source[cid] for cid in self.ids]
-
     def __len__(self) -> int:
         return len(self.ids)
 
@@ -214,10 +206,6 @@ class _Roster:
         """Which children a standard's applies_to lets in (every listed field must match)."""
         mask = np.ones(len(self), dtype=bool)
         for dotted, allowed in (applies_to or {}).items():
-            if dotted not in self._fields:
-                self._fields[dotted] = pd.Series(
-                    [field_value(child, dotted) for child in self.children], dtype=object
-                )
             values = allowed if isinstance(allowed, (list, tuple, set)) else [allowed]
             mask &= self._fields[dotted].isin([norm(v) for v in values]).to_numpy()
         return mask

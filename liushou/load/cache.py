@@ -612,13 +612,13 @@ class FactsStore:
     as one JSON object of columns so that `report` and `due` after a check need not work them
     out again from 50,000 records.
 
-    `key` is a digest of every child file's path and file digest: the columns are void as soon
-    as any record is added, removed or changed (and when liushou's code changes, through the
-    cache's code version and the caller's `version`); the children, their ids among them,
-    follow from those files alone. Each child's row notes the digest of the file it came from
-    (its source), so that after a few records changed only their rows are worked out again
-    (earlier). The file is untrusted like every cache file: only columns of plain values of the
-    expected kinds and lengths are returned; anything else is no entry.
+    `key` is a digest of every child file's path and file digest: the stored columns answer
+    for exactly these files (and this code: the cache's code version and the caller's
+    `version`); the children, their ids among them, follow from those files alone. Each child's
+    row notes the digest of the file it came from (its source), so that after a few records
+    changed only their rows are worked out again (earlier). The file is untrusted like every
+    cache file: only sorted unique ids, sources and columns of the expected kinds and lengths
+    are returned; anything else is no entry.
     """
 
     def __init__(self, store: Cache, key: str, digests: dict[str, str | None] | None = None):
@@ -626,16 +626,23 @@ class FactsStore:
         self.key = key
         self.digests = digests or {}
         self._stored: list[Any] | None = None
+        self._checked: dict[tuple, tuple | None] = {}  # _stored_rows' answers by version, kinds
 
     def _entry(self) -> Any:
-        """The stored line, read once (ids(), get() and earlier() are asked in one run)."""
+        """The stored line, read once (current(), get() and earlier() are asked in one run)."""
         if self._stored is None:
             self._stored = self.store._read(FACTS_FILE) or []
         return self._stored[0] if self._stored else None
 
     def _stored_rows(self, version: str, kinds: dict[str, str]) -> tuple | None:
-        """(key, ids, columns, sources) as stored, when made by this code with these kinds and
-        every column of its kind and length; else None."""
+        """(key, ids, columns, sources) as stored, when made by this code with these kinds, the
+        ids sorted and unique, and every column of its kind and length; else None."""
+        asked = (version, tuple(sorted(kinds.items())))
+        if asked not in self._checked:
+            self._checked[asked] = self._check(version, kinds)
+        return self._checked[asked]
+
+    def _check(self, version: str, kinds: dict[str, str]) -> tuple | None:
         try:
             key, stored_version, ids, columns, sources = self._entry()
         except (TypeError, ValueError, IndexError, KeyError):
@@ -646,6 +653,8 @@ class FactsStore:
             return None
         if len(sources) != len(ids) or not set(map(type, [*ids, *sources])) <= {str, _NONE}:
             return None
+        if _NONE in set(map(type, ids)) or ids != sorted(set(ids)):
+            return None
         for name, kind in kinds.items():
             column = columns[name]
             if type(column) is not list or len(column) != len(ids) or not _of_kind(column, kind):
@@ -654,34 +663,27 @@ class FactsStore:
 
     @classmethod
     def for_children(cls, store: Cache, digests: dict[str, str | None]) -> FactsStore:
-        """The store for the child files with these digests ({path: digest}); a file whose
-        digest is unknown (unreadable) makes the key unique to this run."""
-        parts = [f"{path}\0{digests[path] or os.urandom(8).hex()}" for path in sorted(digests)]
+        """The store for the child files with these digests ({path: digest}); a file that could
+        not be read (digest None) is no child, so it counts by its path alone."""
+        parts = [f"{path}\0{digests[path] or 'unreadable'}" for path in sorted(digests)]
         return cls(store, digest("\n".join(parts).encode("utf-8", "surrogateescape")), digests)
 
     def source(self, path: str) -> str | None:
         """The digest of the child file `path` (what a row notes it came from)."""
         return self.digests.get(path)
 
-    def ids(self, version: str) -> list[str] | None:
-        """The children's ids (sorted) the stored columns are for, if they are these files'."""
-        try:
-            key, stored_version, stored_ids, _, _ = self._entry()
-        except (TypeError, ValueError, IndexError, KeyError):
+    def current(self, version: str, kinds: dict[str, str]) -> tuple[list, dict] | None:
+        """(ids, columns) stored for exactly these files, ids sorted and each column of the
+        kind `kinds` names ("int", "int_or_none", "bool", "text": str or None), or None."""
+        stored = self._stored_rows(version, kinds)
+        if stored is None or stored[0] != self.key:
             return None
-        if key != self.key or stored_version != version or type(stored_ids) is not list:
-            return None
-        if not all(type(cid) is str for cid in stored_ids) or stored_ids != sorted(set(stored_ids)):
-            return None
-        return stored_ids
+        return stored[1], stored[2]
 
     def get(self, version: str, ids: list[str], kinds: dict[str, str]) -> dict[str, list] | None:
-        """The stored columns for children `ids` (in this order), each of the kind `kinds`
-        names ("int", "bool" or "plain": str, int, bool or None), or None."""
-        stored = self._stored_rows(version, kinds)
-        if stored is None or stored[0] != self.key or stored[1] != ids:
-            return None
-        return stored[2]
+        """The stored columns for children `ids` (in this order), as current() checks them."""
+        stored = self.current(version, kinds)
+        return stored[1] if stored is not None and stored[0] == ids else None
 
     def earlier(self, version: str, kinds: dict[str, str]) -> tuple[list, dict, list] | None:
         """The stored rows whatever files they were for, (ids, columns, sources), to take the
@@ -702,13 +704,13 @@ class FactsStore:
         for name, kind in kinds.items():
             if name not in columns or not _of_kind(columns[name], kind):
                 return
+        entry = [self.key, version, ids, {name: columns[name] for name in kinds}, sources]
         try:
-            columns = {name: columns[name] for name in kinds}
-            line = _dumps([self.key, version, ids, columns, sources])
+            line = _dumps(entry)
         except (TypeError, ValueError):
             return
         self.store._write(FACTS_FILE, [line])
-        self._stored = None
+        self._stored, self._checked = [entry], {}  # what a read of the file would give
 
 
 _NONE = type(None)
@@ -717,7 +719,7 @@ _KIND_TYPES = {
     "int": {int},
     "int_or_none": {int, _NONE},
     "bool": {bool},
-    "plain": {_NONE, str, int, bool},
+    "text": {_NONE, str},
 }
 
 
