@@ -365,3 +365,26 @@ def test_report_after_check_through_the_command_line(school, large, monkeypatch)
     warm = runner.invoke(app, report)
     assert warm.exit_code == cold.exit_code == 0
     assert warm.stdout == cold.stdout and json.loads(warm.stdout)["population"] > 0
+
+
+def test_a_json_report_lists_no_child_who_missed_a_period(school, monkeypatch):
+    """The lists of who missed what are made only for a document that names children."""
+    repo, _ = api.load(school, TODAY)
+    named = api.report(repo, "2015-autumn", TODAY, "md", with_names=True).data
+
+    def refuse(*args):
+        raise AssertionError("the missed child-periods were listed")
+
+    monkeypatch.setattr(metrics, "_missing", refuse)
+    repo, _ = api.load(school, TODAY)
+    document = api.report(repo, "2015-autumn", TODAY, "json")
+    assert json.loads(document.data)["standards"]
+    api.report(repo, "2015-autumn", TODAY, "md")  # without names: not listed either
+    monkeypatch.undo()
+    repo, _ = api.load(school, TODAY)
+    assert api.report(repo, "2015-autumn", TODAY, "md", with_names=True).data == named
+    figures = api.term_figures(repo, api.resolve_term("2015-autumn", repo.settings, TODAY), TODAY)
+    assert dict(figures.standard_missing) == {
+        sid: list(rows) for sid, rows in figures.standard_missing.items()
+    }
+    assert any(figures.standard_missing.values())

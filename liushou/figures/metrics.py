@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +102,8 @@ class TermFigures:
     mentors: dict[str, dict[str, Any]]
 
     standard_periods: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    standard_missing: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # A mapping like a dict, its lists made when first read (_MissingLists)
+    standard_missing: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
     class_rows: list[dict[str, Any]] = field(default_factory=list)
     mentor_rows: list[dict[str, Any]] = field(default_factory=list)
     incident_list: list[dict[str, Any]] = field(default_factory=list)
@@ -369,12 +370,10 @@ def _judge(
     return _Judged(list(periods), due, done, counts)
 
 
-def _standard_detail(
-    judged: _Judged, roster: _Roster
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per-period series and the due-but-not-done child-periods of one standard."""
+def _standard_series(judged: _Judged) -> list[dict[str, Any]]:
+    """Per-period due, done and rate of one standard."""
     period_due, period_done = judged.due.sum(axis=0), judged.done.sum(axis=0)
-    series = [
+    return [
         {
             "label": period.label,
             "start": period.start,
@@ -385,15 +384,42 @@ def _standard_detail(
         }
         for j, period in enumerate(judged.periods)
     ]
-    # Transposed so the list runs period by period, children in id order within a period.
+
+
+def _missing(judged: _Judged, roster: _Roster) -> list[dict[str, Any]]:
+    """The due-but-not-done child-periods of one standard, period by period, children in id
+    order within a period."""
     which, child = np.nonzero((judged.due & ~judged.done).T)
     labels = [period.label for period in judged.periods]
     ids, names, classes = roster.ids, roster.names, roster.class_key
-    missing = [
+    return [
         {"child_id": ids[c], "name": names[c], "class": classes[c], "period": labels[p]}
         for p, c in zip(which.tolist(), child.tolist())
     ]
-    return series, missing
+
+
+class _MissingLists(Mapping[str, list]):
+    """standard_missing, each standard's list made when first read: a county has over 100,000
+    missed child-periods, and only a document that names children (with_names) reads them."""
+
+    def __init__(self, roster: _Roster):
+        self._roster = roster
+        self._judged: dict[str, _Judged] = {}
+        self._made: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, standard_id: str, judged: _Judged) -> None:
+        self._judged[standard_id] = judged
+
+    def __getitem__(self, standard_id: str) -> list[dict[str, Any]]:
+        if standard_id not in self._made:
+            self._made[standard_id] = _missing(self._judged[standard_id], self._roster)
+        return self._made[standard_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._judged)
+
+    def __len__(self) -> int:
+        return len(self._judged)
 
 
 def _groups(
@@ -730,7 +756,7 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
     # §6.4
     returns = _Log.of(repo, "returns", roster)
     judged: dict[str, _Judged] = {}
-    standards, standard_periods, standard_missing = {}, {}, {}
+    standards, standard_periods, standard_missing = {}, {}, _MissingLists(roster)
     for standard in settings.standards:
         if standard.log not in logs:
             logs[standard.log] = _Log.of(repo, standard.log, roster)
@@ -748,7 +774,8 @@ def compute(repo: Repository, term: Term, today: dt.date) -> TermFigures:
             "log": standard.log,
             "every": standard.every,
         }
-        standard_periods[standard.id], standard_missing[standard.id] = _standard_detail(one, roster)
+        standard_periods[standard.id] = _standard_series(one)
+        standard_missing.add(standard.id, one)
 
     # §6.5: every name used as care.mentor, whether its children are in care during the term
     # or not: a mentor whose only child transferred out still answers for the periods before
