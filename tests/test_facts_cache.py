@@ -388,3 +388,22 @@ def test_a_json_report_lists_no_child_who_missed_a_period(school, monkeypatch):
         sid: list(rows) for sid, rows in figures.standard_missing.items()
     }
     assert any(figures.standard_missing.values())
+
+
+def test_each_child_file_is_stamped_once_per_run(school, large, monkeypatch):
+    """Trying the check's stored answer first and then loading every record takes each child
+    file's stamp once."""
+    settled(school)
+    api.check_repository(school, MID_NOVEMBER)  # a check of another day: no answer for TODAY
+    stamped = []
+    real = loader.file_stamp
+
+    def counting(path):
+        stamped.append(path)
+        return real(path)
+
+    monkeypatch.setattr(loader, "file_stamp", counting)
+    repo, _ = api.load(school, TODAY)
+    assert isinstance(repo.children, dict)  # the records were read
+    children = [p for p in stamped if "/children/" in p]
+    assert len(children) == len(set(children)) == 30

@@ -66,6 +66,9 @@ class SourceFiles:
     # (display path, fsguard reason) of every link refused and folder that could not be read
     refused: list[tuple[str, str]] = field(default_factory=list)
     too_large: list[tuple[str, int]] = field(default_factory=list)  # (display path, size)
+    # The child files' stamps and the digests the cache's index gives for them, taken once
+    # (index_children) however many times the files are then looked at in one run
+    indexed: tuple[dict[str, Stamp | None], dict[str, str | None]] | None = None
 
 
 @dataclass
@@ -178,12 +181,7 @@ def load_children(
     result = ChildFiles()
     # Files whose size and times are those noted when they were last read, and whose entry
     # the cache holds, are neither read nor hashed again (Cache.indexed_digest).
-    stamps: dict[str, Stamp | None] = {}
-    known: dict[str, str | None] = {}
-    if store is not None:
-        for rel, path in sources.children.items():
-            stamp = stamps[rel] = file_stamp(path)
-            known[rel] = store.indexed_digest(rel, stamp)
+    stamps, known = index_children(sources, store) if store is not None else ({}, {})
 
     def unknown() -> list[tuple[str, str, str | None]]:
         """The files to read: those the index or the cache's entries do not answer."""
@@ -453,16 +451,28 @@ def add_children(repo: Repository, children: ChildFiles) -> list[Finding]:
     return findings
 
 
+def index_children(
+    sources: SourceFiles, store: cache_mod.Cache
+) -> tuple[dict[str, Stamp | None], dict[str, str | None]]:
+    """Each child file's stamp, taken before it is read, and its digest as the cache's index
+    knows it by that stamp (None: not known so); taken once per run (sources.indexed)."""
+    if sources.indexed is None:
+        stamps: dict[str, Stamp | None] = {}
+        known: dict[str, str | None] = {}
+        for rel, path in sources.children.items():
+            stamp = stamps[rel] = file_stamp(path)
+            known[rel] = store.indexed_digest(rel, stamp)
+        sources.indexed = stamps, known
+    return sources.indexed
+
+
 def known_digests(sources: SourceFiles, store: cache_mod.Cache) -> ChildFiles | None:
     """Every child file's digest as the cache's index knows it by the file's stamp, no file
     read; None when a file is not known so (changed since it was last read, or never read)."""
-    digests: dict[str, str | None] = {}
-    for rel, path in sources.children.items():
-        digest = store.indexed_digest(rel, file_stamp(path))
-        if digest is None:
-            return None
-        digests[rel] = digest
-    return ChildFiles(digests=digests)
+    _, known = index_children(sources, store)
+    if None in known.values():
+        return None
+    return ChildFiles(digests=dict(known))
 
 
 def lazy_children(
