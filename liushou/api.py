@@ -53,8 +53,8 @@ __all__ = [
 ]
 
 # From this many child files on, a check keeps the figures' per-child facts in the cache, and
-# a report or due list after it need not read the records (_load_after_check); a school's few
-# hundred records are read faster than the figures' libraries (pandas, numpy) are imported.
+# a JSON report or due list after it need not read the records (_load_after_check); a school's
+# few hundred records are read faster than the figures' libraries (pandas, numpy) are imported.
 FACTS_FROM = 2000
 
 # Names this module offers that live in the heavy packages, imported on first use.
@@ -174,22 +174,25 @@ def load(
     *,
     use_cache: bool = True,
     progress: Progress | None = None,
+    records: bool = True,
 ) -> tuple[Repository, list[Finding]]:
     """Load the repository at `start` for computing figures; findings are returned, not raised.
 
     With `today`, the findings are those `check` reports: taken from the stored result of a check
     of exactly these files when there is one (the checks change nothing in the repository, so a
-    report or due list after a check does not run them again), else computed. When that check
-    also kept the figures' facts (a large repository), `repo.children` is a
-    model.LazyChildren: the records are read when first asked for, and `repo.duplicates` and
-    `repo.unreadable_ids` are filled only then (the checks, import and promote, which read
-    them, load without `today`).
+    report or due list after a check does not run them again), else computed.
+
+    `records=False` says the caller needs the figures rather than the records (a report in
+    JSON, a due list): when the check also kept the figures' facts (a large repository),
+    `repo.children` is then a model.LazyChildren whose records are read only if something asks
+    for one, and `repo.duplicates` and `repo.unreadable_ids` are filled only then (the checks,
+    import and promote, which read them, load the records).
     """
     root = find_root(start)
     store = cache_mod.Cache.for_repository(root) if use_cache else None
     sources = read_sources(root, store)
-    if store is not None and today is not None:
-        after_check = _load_after_check(sources, store, today)
+    if store is not None and today is not None and not records:
+        after_check = _load_after_check(sources, store, today, progress)
         if after_check is not None:
             return after_check
     sources, settings, warnings, children, logs = _read(root, store, progress, sources=sources)
@@ -207,7 +210,7 @@ def load(
 
 
 def _load_after_check(
-    sources: SourceFiles, store: cache_mod.Cache, today: dt.date
+    sources: SourceFiles, store: cache_mod.Cache, today: dt.date, progress: Progress | None
 ) -> tuple[Repository, list[Finding]] | None:
     """A large repository whose files are all as a check of `today` left them (by their
     stamps) and whose figures' facts that check kept: the stored findings, and the children
@@ -229,7 +232,7 @@ def _load_after_check(
         return None
     repo, _ = _assemble(sources, settings, ChildFiles(), read_logs(sources, settings, False, store))
     store.save()
-    repo.children = lazy_children(repo, sources, store, ids)
+    repo.children = lazy_children(repo, sources, store, ids, progress)
     repo.facts_store = facts
     return repo, list(stored.findings)
 

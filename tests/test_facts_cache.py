@@ -254,12 +254,14 @@ def test_a_report_after_a_check_reads_no_record(school, large, monkeypatch):
     assert _facts_file(school).exists()  # kept by the check
     with monkeypatch.context() as patched:
         _no_record_read(patched)
-        repo, findings = api.load(school, TODAY)
+        repo, findings = api.load(school, TODAY, records=False)
         assert isinstance(repo.children, LazyChildren)
         assert len(repo.children) == 30 and "yl-2013-0203" in repo.children
         assert api.report(repo, "2015-autumn", TODAY, "json").data == expected[2]
         assert findings == api.check_repository(school, TODAY).findings
-    # A document that shows records reads them then, and is what it was.
+    # Loaded for a document that shows records, they are read at once, as before a check.
+    assert isinstance(api.load(school, TODAY)[0].children, dict)
+    # A document made from lazy children reads the records then, and is what it was.
     assert api.report(repo, "2015-autumn", TODAY, "md").data == (
         api.report(api.load(school, TODAY, use_cache=False)[0], "2015-autumn", TODAY, "md").data
     )
@@ -276,7 +278,7 @@ def test_a_small_repository_reads_its_records(school, monkeypatch):
         patched.setattr(api, "FACTS_FROM", 1)
         api.check_repository(school, TODAY)  # kept now, as if the school were large
     assert _facts_file(school).exists()
-    repo, _ = api.load(school, TODAY)
+    repo, _ = api.load(school, TODAY, records=False)
     assert isinstance(repo.children, dict)  # a small repository's report reads its records
 
 
@@ -292,7 +294,7 @@ def test_after_a_record_changed_the_records_are_read(school, large):
     )
     then = record.stat().st_mtime_ns - 60 * 10**9  # this file only: the others keep their stamps
     os.utime(record, ns=(then, then))
-    repo, _ = api.load(school, TODAY)
+    repo, _ = api.load(school, TODAY, records=False)
     assert isinstance(repo.children, dict)  # the check's facts are not these files'
     assert repo.children[record.stem].record["status"] == "转出"
     assert _outputs(school) == _outputs(school, use_cache=False)
@@ -306,7 +308,7 @@ def test_records_read_later_bring_the_repeats_and_unreadable_records(school, lar
     settled(school)
     eager, _ = api.load(school, TODAY, use_cache=False)
     api.check_repository(school, TODAY)
-    repo, _ = api.load(school, TODAY)
+    repo, _ = api.load(school, TODAY, records=False)
     assert isinstance(repo.children, LazyChildren)
     assert list(repo.children) == list(eager.children)  # iterating reads the records, in order
     assert repo.duplicates == eager.duplicates and repo.duplicates
@@ -344,7 +346,7 @@ def test_damaged_facts_after_a_check_are_ignored(school, large, change):
     expected = _outputs(school, use_cache=False)
     api.check_repository(school, TODAY)
     _rewrite_facts(school, change)
-    repo, _ = api.load(school, TODAY)
+    repo, _ = api.load(school, TODAY, records=False)
     assert isinstance(repo.children, dict)  # not taken for the lazy children
     assert _outputs(school) == expected
 
@@ -403,7 +405,35 @@ def test_each_child_file_is_stamped_once_per_run(school, large, monkeypatch):
         return real(path)
 
     monkeypatch.setattr(loader, "file_stamp", counting)
-    repo, _ = api.load(school, TODAY)
+    repo, _ = api.load(school, TODAY, records=False)
     assert isinstance(repo.children, dict)  # the records were read
     children = [p for p in stamped if "/children/" in p]
     assert len(children) == len(set(children)) == 30
+
+
+def test_only_commands_that_need_no_record_take_the_lazy_children(school, large, monkeypatch):
+    """A JSON report and a due list take the check's facts; the Markdown summary, the plan,
+    cards and rosters show what the records say and load them (with progress) at once."""
+    from typer.testing import CliRunner
+
+    from liushou.cli import app
+
+    settled(school)
+    runner = CliRunner()
+    base = ["-C", str(school), "--today", TODAY.isoformat()]
+    assert runner.invoke(app, [*base, "check"]).exit_code == 0
+    asked = []
+    real = api._load_after_check
+    monkeypatch.setattr(api, "_load_after_check", lambda *a: asked.append(1) or real(*a))
+    commands = {
+        ("report", "--term", "2015-autumn", "--format", "json"): 1,
+        ("due", "--format", "json"): 1,
+        ("report", "--term", "2015-autumn", "-o", str(school / "s.md")): 0,
+        ("plan", "-o", str(school / "p.md")): 0,
+        ("roster", "--format", "csv", "-o", str(school / "r.csv")): 0,
+    }
+    for command, lazy in commands.items():
+        asked.clear()
+        result = runner.invoke(app, [*base, *command])
+        assert result.exit_code == 0, result.output
+        assert len(asked) == lazy, command

@@ -127,15 +127,16 @@ def settings_failure(error: SettingsError, fmt: str = "text") -> typer.Exit:
     return typer.Exit(2)
 
 
-def load_or_exit(opts: Options) -> Repository:
-    """Load the repository for a command that writes a document.
+def load_or_exit(opts: Options, records: bool = True) -> Repository:
+    """Load the repository for a command that writes a document; `records=False` for one that
+    needs only the figures (a JSON report, a due list; see api.load).
 
     A settings problem ends the command (exit 2); errors in the data do not, since a report is
     still useful, but they are counted on stderr because the records with errors are left out.
     """
     try:
         with progress_bar() as progress:
-            repo, findings = load(opts.repo, opts.today, progress=progress)
+            repo, findings = load(opts.repo, opts.today, progress=progress, records=records)
     except SettingsError as error:
         raise settings_failure(error) from None
     errors = sum(f.severity == ERROR for f in findings)

@@ -46,7 +46,7 @@ def due(
     """
     choice(fmt, DUE_WRITERS)
     opts = apply_today(ctx, today, repo)
-    repo = load_or_exit(opts)
+    repo = load_or_exit(opts, records=False)
     with library_errors():
         result = api.due(repo, opts.today, standard=standard, mentor=mentor, class_key=class_key)
     if result.term is None and fmt not in ("text", "md"):

@@ -46,7 +46,7 @@ def report(
     """
     choice(fmt, REPORT_WRITERS)
     opts = apply_today(ctx, today, repo)
-    repo = load_or_exit(opts)
+    repo = load_or_exit(opts, records=fmt != "json")  # the documents show what records say
     with library_errors():
         document = api.report(repo, term_name, opts.today, fmt, with_names, internal)
     write_document(document, output, repo.root, force)

@@ -1,8 +1,8 @@
 """The per-child facts the figures read from every record (care span, status, mentor, class...),
 as one list per fact in id order, and how they are kept in the cache.
 
-A check of a large repository keeps them (keep_facts), so that a report in JSON, a due list or a
-plan after it need not read the records; the figures (metrics.py) turn the lists into arrays. Nothing here imports
+A check of a large repository keeps them (keep_facts), so that a report in JSON or a due list
+after it need not read the records; the figures (metrics.py) turn the lists into arrays. Nothing here imports
 numpy or pandas: a check of a county's records alone needs neither.
 """
 

@@ -476,14 +476,19 @@ def known_digests(sources: SourceFiles, store: cache_mod.Cache) -> ChildFiles | 
 
 
 def lazy_children(
-    repo: Repository, sources: SourceFiles, store: cache_mod.Cache, ids: list[str]
+    repo: Repository,
+    sources: SourceFiles,
+    store: cache_mod.Cache,
+    ids: list[str],
+    progress: Progress | None = None,
 ) -> LazyChildren:
     """`repo`'s children as `ids` (from the facts cache), the records loaded when first needed
-    (see model.LazyChildren); loading them also notes the repeats and unreadable records."""
+    (see model.LazyChildren), reporting to `progress`; loading them also notes the repeats and
+    unreadable records."""
 
     def fill() -> dict[str, Child]:
         loaded = Repository(repo.root, repo.settings)
-        add_children(loaded, load_children(sources, store))
+        add_children(loaded, load_children(sources, store, progress))
         store.save()
         repo.duplicates, repo.unreadable_ids = loaded.duplicates, loaded.unreadable_ids
         return loaded.children
