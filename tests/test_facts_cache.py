@@ -386,9 +386,11 @@ def test_a_json_report_lists_no_child_who_missed_a_period(school, monkeypatch):
     repo, _ = api.load(school, TODAY)
     assert api.report(repo, "2015-autumn", TODAY, "md", with_names=True).data == named
     figures = api.term_figures(repo, api.resolve_term("2015-autumn", repo.settings, TODAY), TODAY)
-    assert dict(figures.standard_missing) == {
-        sid: list(rows) for sid, rows in figures.standard_missing.items()
-    }
+    assert set(figures.standard_missing) == set(figures.standards)
+    for sid, rows in figures.standard_missing.items():  # each missed period, once
+        periods = figures.standard_periods[sid]
+        assert len(rows) == sum(p["due"] - p["done"] for p in periods)
+        assert {row["period"] for row in rows} <= {p["label"] for p in periods}
     assert any(figures.standard_missing.values())
 
 

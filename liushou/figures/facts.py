@@ -2,8 +2,8 @@
 as one list per fact in id order, and how they are kept in the cache.
 
 A check of a large repository keeps them (keep_facts), so that a report in JSON or a due list
-after it need not read the records; the figures (metrics.py) turn the lists into arrays. Nothing here imports
-numpy or pandas: a check of a county's records alone needs neither.
+after it need not read the records; the figures (metrics.py) turn the lists into arrays.
+Nothing here imports numpy or pandas: a check of a county's records alone needs neither.
 """
 
 from __future__ import annotations
@@ -65,14 +65,6 @@ _FACT_KINDS = {
 # for 50,000 children and the dotted lookup would dominate the whole computation.
 
 
-def _dig(record: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(record, dict):
-            return None
-        record = record.get(key)
-    return record
-
-
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -91,8 +83,9 @@ def whole_number(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _care_span(record: dict[str, Any]) -> tuple[int, int]:
-    """The child's care as a half-open ordinal range [first, stop): in_care's rule as a range."""
+def _care_span(record: dict[str, Any], left: dict[str, Any]) -> tuple[int, int]:
+    """The child's care as a half-open ordinal range [first, stop): in_care's rule as a range
+    (`left`: the record's left_behind mapping, or an empty one)."""
     enrolled = _date(record.get("enrolled_on"))
     if enrolled is None:
         return NEVER
@@ -102,10 +95,10 @@ def _care_span(record: dict[str, Any]) -> tuple[int, int]:
         if status_date is None:
             return NEVER
         stop = status_date.toordinal()
-    since = _date(_dig(record, "left_behind", "since"))
+    since = _date(left.get("since"))
     if since is not None:
         first = max(first, since.toordinal())
-    until = _date(_dig(record, "left_behind", "until"))
+    until = _date(left.get("until"))
     if until is not None:
         stop = min(stop, until.toordinal())
     return first, stop
@@ -118,7 +111,7 @@ def _child_facts(child: Child) -> tuple:
         value if isinstance(value, dict) else _NOTHING
         for value in (record.get("care"), record.get("left_behind"), record.get("guardian"))
     )
-    first, stop = _care_span(record)
+    first, stop = _care_span(record, left)
     grade, klass = whole_number(record.get("grade")), whole_number(record.get("class"))
     status_date = _date(record.get("status_date"))
     until = _date(left.get("until"))

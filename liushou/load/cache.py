@@ -651,9 +651,9 @@ class FactsStore:
             return None
         if not isinstance(columns, dict) or set(columns) != set(kinds):
             return None
-        if len(sources) != len(ids) or not set(map(type, [*ids, *sources])) <= {str, _NONE}:
+        if len(sources) != len(ids) or not _of_kind(sources, "text"):
             return None
-        if _NONE in set(map(type, ids)) or ids != sorted(set(ids)):
+        if not set(map(type, ids)) <= {str} or ids != sorted(set(ids)):
             return None
         for name, kind in kinds.items():
             column = columns[name]

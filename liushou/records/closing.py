@@ -28,7 +28,7 @@ import yaml
 
 from liushou import fsguard
 from liushou.errors import TermError
-from liushou.figures.facts import FIELD_DEFAULTS
+from liushou.figures.facts import FIELD_DEFAULTS, applies_fields
 from liushou.figures.metrics import term_figures
 from liushou.findings import Finding, finding, shown
 from liushou.load.listing import closed_paths
@@ -98,8 +98,7 @@ def _plain(value: Any) -> Any:
 
 def figure_fields(settings: Settings) -> tuple[str, ...]:
     """FIGURE_FIELDS plus every field a standard's applies_to names, sorted."""
-    extra = {field for s in settings.standards for field in s.applies_to}
-    return tuple(sorted(set(FIGURE_FIELDS) | extra))
+    return tuple(sorted(set(FIGURE_FIELDS) | set(applies_fields(settings))))
 
 
 def child_digest(child: Child, fields: tuple[str, ...]) -> str:
